@@ -1,0 +1,86 @@
+"""Catalog object types. All immutable: a change is a new object in a new catalog state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ReplicaSize:
+    """One entry of the replica-size table (``--cluster-replica-sizes``)."""
+
+    name: str
+    workers: int
+    scale: int  # processes per replica
+    cpu_nano_cores: int | None = None
+    memory_bytes: int | None = None
+    disk_bytes: int | None = None
+    credits_per_hour: str = "1"
+
+
+@dataclass(frozen=True)
+class Role:
+    id: str
+    oid: int
+    name: str
+    inherit: bool = True
+    login: bool = True
+    superuser: bool = False
+
+
+@dataclass(frozen=True)
+class Database:
+    id: str
+    oid: int
+    name: str
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class Schema:
+    id: str
+    oid: int
+    name: str
+    database_id: str | None  # None for system (ambient) schemas
+    owner_id: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A cluster. ``managed`` clusters derive their replicas from size and replication
+    factor; unmanaged ones have explicitly created replicas and no size."""
+
+    id: str
+    name: str
+    owner_id: str
+    managed: bool
+    size: str | None
+    replication_factor: int | None
+    availability_zones: tuple[str, ...] = ()
+    disk: bool = False
+    introspection_interval: str | None = "1s"
+    introspection_debugging: bool = False
+
+
+@dataclass(frozen=True)
+class ClusterReplica:
+    id: str
+    name: str
+    cluster_id: str
+    size: str
+    owner_id: str
+    availability_zone: str | None = None
+    disk: bool = False
+    # Internal replicas are created by the system (e.g. for managed clusters) and are not
+    # user-droppable in managed clusters.
+    internal: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectRecord:
+    """How an object is stored: kind, id, and a JSON-able payload."""
+
+    kind: str
+    id: str
+    data: dict[str, Any] = field(default_factory=dict)
