@@ -54,6 +54,14 @@ class ProcessSupervisor:
         self._cpu_sample: tuple[int, float, float] | None = None  # (pid, cpu seconds, wall)
 
     def start(self) -> None:
+        """Start (or adopt) the process now, so its pid file exists when ``start`` returns."""
+        if self._adopted is None:
+            try:
+                self._adopted = self._spawn()
+            except OSError as e:
+                # Reported and retried by the supervision loop.
+                logger.warning("cannot start %s: %s", self.argv, e)
+        self.handle = self._adopted
         self._task = asyncio.get_running_loop().create_task(
             self._run(), name=f"supervise {self.process_dir}"
         )
@@ -72,7 +80,9 @@ class ProcessSupervisor:
     async def stop(self) -> None:
         """Stop supervising and terminate the process (SIGTERM, then SIGKILL)."""
         await self._cancel()
-        handle, self.handle = self.handle, None
+        # The loop may have been cancelled before it took over the initial process.
+        handle = self.handle or self._adopted
+        self.handle = self._adopted = None
         if handle is not None:
             await procs.terminate(handle, self.config.termination_grace)
         state.remove_pid_file(self.process_dir)
