@@ -1,0 +1,431 @@
+"""Typed AST for the statements pymz parses.
+
+All nodes are frozen dataclasses. ``position`` fields are 1-based character offsets into the
+*full* query text (the same convention as :attr:`pymz.errors.PymzError.position`), so a
+planner can point its errors at them; they are excluded from equality so tests and callers
+can compare ASTs structurally.
+
+Adding a statement: define its dataclass here, add it to :data:`Statement`, and parse it in
+the ``stmt_*`` module for its area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# --------------------------------------------------------------------------------- names
+
+
+@dataclass(frozen=True)
+class Ident:
+    """An identifier: folded to lower case unless it was quoted."""
+
+    value: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ObjectName:
+    """A possibly qualified name such as ``db.schema.item`` or ``cluster.replica``."""
+
+    parts: tuple[Ident, ...]
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(p.value for p in self.parts)
+
+    def __str__(self) -> str:
+        return ".".join(p.value for p in self.parts)
+
+
+# -------------------------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class StringValue:
+    value: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class NumberValue:
+    """A numeric literal, kept as written (sign included) so no precision is lost."""
+
+    text: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class BooleanValue:
+    value: bool
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return "true" if self.value else "false"
+
+
+@dataclass(frozen=True)
+class IdentValue:
+    """A bare word used as a value, e.g. ``SCHEDULE = MANUAL`` or ``SET cluster = c``."""
+
+    value: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class IntervalValue:
+    """``INTERVAL '1s'``: the string is kept unparsed."""
+
+    value: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ListValue:
+    """``('a', 'b')`` or ``ARRAY['a', 'b']`` or ``['a', 'b']``."""
+
+    items: tuple[OptionValue, ...]
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return ", ".join(i.to_text() for i in self.items)
+
+
+@dataclass(frozen=True)
+class ReplicaDefinition:
+    """``name (options)`` inside ``REPLICAS (...)``."""
+
+    name: Ident
+    options: tuple[Option, ...]
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ReplicasValue:
+    """The value of the ``REPLICAS`` cluster option."""
+
+    replicas: tuple[ReplicaDefinition, ...]
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return ", ".join(r.name.value for r in self.replicas)
+
+
+@dataclass(frozen=True)
+class RefreshScheduleValue:
+    """``SCHEDULE = ON REFRESH [(HYDRATION TIME ESTIMATE = '...')]``."""
+
+    options: tuple[Option, ...]
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return "on-refresh"
+
+
+OptionValue = (
+    StringValue
+    | NumberValue
+    | BooleanValue
+    | IdentValue
+    | IntervalValue
+    | ListValue
+    | ReplicasValue
+    | RefreshScheduleValue
+)
+
+
+@dataclass(frozen=True)
+class Option:
+    """``NAME [= value]``. ``name`` is normalised upper case words, e.g. ``REPLICATION
+    FACTOR``; ``value`` is None when only the name was written (``DISK``)."""
+
+    name: str
+    value: OptionValue | None
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+# ----------------------------------------------------------------------------- clusters
+
+
+@dataclass(frozen=True)
+class CreateCluster:
+    name: Ident
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class CreateClusterReplica:
+    cluster: Ident
+    name: Ident
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class AlterClusterSet:
+    name: Ident
+    if_exists: bool
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class AlterClusterReset:
+    """``ALTER CLUSTER c RESET (SIZE, ...)``; reset options carry ``value=None``."""
+
+    name: Ident
+    if_exists: bool
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class AlterRename:
+    """``ALTER <object_type> [IF EXISTS] name RENAME TO new``."""
+
+    object_type: str  # e.g. "CLUSTER", "CLUSTER REPLICA"
+    if_exists: bool
+    name: ObjectName
+    new_name: Ident
+
+
+@dataclass(frozen=True)
+class AlterOwner:
+    object_type: str
+    if_exists: bool
+    name: ObjectName
+    new_owner: Ident
+
+
+# --------------------------------------------------------------------------- other DDL
+
+
+@dataclass(frozen=True)
+class CreateDatabase:
+    name: Ident
+    if_not_exists: bool
+
+
+@dataclass(frozen=True)
+class CreateSchema:
+    name: ObjectName  # [database.]schema
+    if_not_exists: bool
+
+
+@dataclass(frozen=True)
+class CreateRole:
+    name: Ident
+    options: tuple[Option, ...]  # e.g. Option("SUPERUSER", None), Option("PASSWORD", ...)
+
+
+@dataclass(frozen=True)
+class DropObjects:
+    """``DROP <object_type> [IF EXISTS] names [CASCADE | RESTRICT]``."""
+
+    object_type: str  # "CLUSTER", "CLUSTER REPLICA", "TABLE", "MATERIALIZED VIEW", ...
+    if_exists: bool
+    names: tuple[ObjectName, ...]
+    cascade: bool
+
+
+# -------------------------------------------------------------------------------- SHOW
+
+
+@dataclass(frozen=True)
+class LikeFilter:
+    pattern: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class WhereFilter:
+    """The raw expression text after ``WHERE``, for a SQL engine to evaluate."""
+
+    expr: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+ShowFilter = LikeFilter | WhereFilter
+
+
+@dataclass(frozen=True)
+class ShowObjects:
+    """``SHOW CLUSTERS``, ``SHOW CLUSTER REPLICAS``, ``SHOW TABLES [FROM s]``, ...
+
+    ``object_type`` is the upper-case plural as written, e.g. ``CLUSTER REPLICAS``,
+    ``MATERIALIZED VIEWS``.
+    """
+
+    object_type: str
+    from_: ObjectName | None
+    in_cluster: Ident | None
+    filter: ShowFilter | None
+
+
+@dataclass(frozen=True)
+class ShowColumns:
+    table: ObjectName
+    filter: ShowFilter | None
+
+
+@dataclass(frozen=True)
+class ShowCreate:
+    object_type: str  # "CLUSTER", "TABLE", "MATERIALIZED VIEW", ...
+    name: ObjectName
+
+
+@dataclass(frozen=True)
+class ShowVariable:
+    """``SHOW name``; ``SHOW ALL`` has name ``all``; ``SHOW TIME ZONE`` is ``timezone``;
+    ``SHOW TRANSACTION ISOLATION LEVEL`` is ``transaction_isolation``."""
+
+    name: str
+
+
+# --------------------------------------------------------------------- session/transaction
+
+
+@dataclass(frozen=True)
+class SetVariable:
+    """``SET [SESSION | LOCAL] name {= | TO} value[, ...]``; ``values`` is None for
+    ``DEFAULT`` (and ``SET TIME ZONE LOCAL``)."""
+
+    name: str
+    values: tuple[OptionValue, ...] | None
+    local: bool = False
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class ResetVariable:
+    """``RESET name``; ``name`` is None for ``RESET ALL``."""
+
+    name: str | None
+
+
+@dataclass(frozen=True)
+class IsolationLevel:
+    level: str  # "SERIALIZABLE", "STRICT SERIALIZABLE", "READ COMMITTED", ...
+
+
+@dataclass(frozen=True)
+class AccessMode:
+    read_only: bool
+
+
+TransactionMode = IsolationLevel | AccessMode
+
+
+@dataclass(frozen=True)
+class SetTransaction:
+    """``SET TRANSACTION ...`` (local=True) or ``SET SESSION CHARACTERISTICS AS
+    TRANSACTION ...`` (local=False)."""
+
+    modes: tuple[TransactionMode, ...]
+    local: bool
+
+
+@dataclass(frozen=True)
+class StartTransaction:
+    modes: tuple[TransactionMode, ...]
+
+
+@dataclass(frozen=True)
+class Commit:
+    chain: bool = False
+
+
+@dataclass(frozen=True)
+class Rollback:
+    chain: bool = False
+
+
+@dataclass(frozen=True)
+class Discard:
+    target: str  # "ALL", "PLANS", "SEQUENCES", "TEMP"
+
+
+@dataclass(frozen=True)
+class Deallocate:
+    name: Ident | None  # None for ALL
+
+
+# ------------------------------------------------------------------------ pass-through
+
+
+@dataclass(frozen=True)
+class Query:
+    """SELECT / WITH / VALUES / TABLE / parenthesised query: kept as source text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Explain:
+    text: str
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A recognised statement pymz does not implement yet (answer with 0A000).
+
+    ``kind`` is the statement's leading keywords, e.g. ``CREATE TABLE``.
+    """
+
+    text: str
+    kind: str
+
+
+Statement = (
+    CreateCluster
+    | CreateClusterReplica
+    | AlterClusterSet
+    | AlterClusterReset
+    | AlterRename
+    | AlterOwner
+    | CreateDatabase
+    | CreateSchema
+    | CreateRole
+    | DropObjects
+    | ShowObjects
+    | ShowColumns
+    | ShowCreate
+    | ShowVariable
+    | SetVariable
+    | ResetVariable
+    | SetTransaction
+    | StartTransaction
+    | Commit
+    | Rollback
+    | Discard
+    | Deallocate
+    | Query
+    | Explain
+    | Unsupported
+)
+
+
+@dataclass(frozen=True)
+class ParsedStmt:
+    """One statement of a query string.
+
+    ``sql`` is the statement's own text (first to last token, no trailing ``;``);
+    ``offset`` is the 0-based index of ``sql`` within the full query text.
+    """
+
+    sql: str
+    ast: Statement
+    offset: int
