@@ -1,0 +1,31 @@
+"""Answers SELECT over catalog (system) relations with an in-process DuckDB.
+
+The adapter hands :class:`IntrospectionEngine` a snapshot of the relations a session can see
+(``mz_catalog``, ``mz_internal``, ``pg_catalog``, ``information_schema``...) and the query;
+the query is parsed as PostgreSQL with sqlglot, table references are resolved against the
+snapshots (qualified, or through the search path), session functions (``version()``,
+``current_setting()``...) are replaced by constants, and DuckDB runs the result.
+
+Guarantees: only snapshot relations are reachable by table name (DuckDB's own catalogs are
+shadowed); results use :mod:`pymz.repr` types and value conventions; failures raise
+:class:`pymz.errors.PymzError` with a PostgreSQL SQLSTATE. Does not guarantee: PostgreSQL
+semantics for every function or operator (DuckDB's apply where they differ), parameter type
+inference beyond simple contexts, or exact PostgreSQL output column names in every case.
+See ``docs/introspection.md``.
+"""
+
+from pymz.adapter.introspection.engine import IntrospectionEngine
+from pymz.adapter.introspection.pg_catalog import (
+    DatabaseEntry,
+    SchemaEntry,
+    pg_catalog_relations,
+)
+from pymz.adapter.introspection.snapshot import RelationSnapshot
+
+__all__ = [
+    "DatabaseEntry",
+    "IntrospectionEngine",
+    "RelationSnapshot",
+    "SchemaEntry",
+    "pg_catalog_relations",
+]

@@ -1,0 +1,512 @@
+"""PostgreSQL → DuckDB rewriting with sqlglot: name resolution, session functions, parameters,
+PostgreSQL-style output column names.
+
+Snapshot relations live in DuckDB schemas named ``__pymz_<schema>``; every table reference in
+the query is resolved here (qualified names directly, unqualified ones through the search
+path) and rewritten to point at them, so DuckDB's own ``pg_catalog``/``information_schema``
+are never reached by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+import pymz
+from pymz import errors
+from pymz.adapter.introspection.snapshot import RelationSnapshot
+from pymz.adapter.introspection.types import DUCKDB_TYPE
+from pymz.repr import ScalarType
+
+INTERNAL_PREFIX = "__pymz_"
+# Materialize (like PostgreSQL for pg_catalog) searches these even when not on the path.
+IMPLICIT_SCHEMAS = ("mz_catalog", "pg_catalog")
+SYSTEM_SCHEMAS = ("mz_catalog", "mz_internal", "mz_introspection", "pg_catalog",
+                  "information_schema")
+
+
+def internal_schema(schema: str) -> str:
+    return INTERNAL_PREFIX + schema
+
+
+def version_string() -> str:
+    return f"PostgreSQL 9.5.0 on x86_64-pc-linux-gnu (pymz v{pymz.__version__})"
+
+
+def mz_version_num() -> int:
+    parts = [int(p) for p in re.findall(r"\d+", pymz.__version__)[:3]] + [0, 0, 0]
+    return parts[0] * 1_000_000 + parts[1] * 1_000 + parts[2]
+
+
+@dataclass(frozen=True)
+class ParamType:
+    type: ScalarType
+    is_array: bool = False
+
+    @property
+    def oid(self) -> int:
+        return self.type.array_oid if self.is_array else self.type.oid
+
+    @property
+    def duckdb_type(self) -> str:
+        base = DUCKDB_TYPE[self.type]
+        return base + "[]" if self.is_array else base
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """A query ready for DuckDB.
+
+    ``param_order`` lists, for each DuckDB parameter ``$k`` (k = position + 1), the 0-based
+    index of the PostgreSQL parameter it binds: DuckDB refuses parameters the text does not
+    use, so unused ``$n`` are dropped and the rest renumbered.
+    """
+
+    duckdb_sql: str
+    relations: tuple[RelationSnapshot, ...]
+    param_types: tuple[ParamType, ...]
+    param_order: tuple[int, ...]
+
+
+def _ident_name(ident: exp.Expr | None) -> str:
+    if not isinstance(ident, exp.Identifier):
+        return ident.name if ident is not None else ""
+    # PostgreSQL folds unquoted identifiers to lower case.
+    text = str(ident.this)
+    return text if ident.quoted else text.lower()
+
+
+def _syntax_error(sql: str, e: ParseError | TokenError) -> errors.SqlSyntaxError:
+    position: int | None = None
+    message = str(e).split("\n", 1)[0]
+    if isinstance(e, ParseError) and e.errors:
+        first = e.errors[0]
+        message = str(first.get("description") or message)
+        line, col = first.get("line"), first.get("col")
+        highlight = str(first.get("highlight") or "")
+        if isinstance(line, int) and isinstance(col, int):
+            lines = sql.split("\n")
+            offset = sum(len(x) + 1 for x in lines[: line - 1])
+            position = max(1, offset + col - len(highlight) + 1)
+    return errors.SqlSyntaxError(f"syntax error: {message}", position=position)
+
+
+def parse_one(sql: str) -> exp.Query:
+    """Parse exactly one PostgreSQL query; anything but a query is rejected."""
+    try:
+        stmts = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
+    except (ParseError, TokenError) as e:
+        raise _syntax_error(sql, e) from None
+    if not stmts:
+        raise errors.SqlSyntaxError("empty query")
+    if len(stmts) > 1:
+        raise errors.FeatureNotSupported("introspection queries must be a single statement")
+    stmt = stmts[0]
+    if not isinstance(stmt, exp.Query):
+        raise errors.FeatureNotSupported(
+            f"statement not supported over catalog relations: {stmt.key.upper()}"
+        )
+    return stmt
+
+
+# --- output column names -------------------------------------------------------------------
+
+_FUNC_NAMES: dict[type[exp.Expr], str] = {
+    exp.CurrentTimestamp: "now",
+    exp.CurrentVersion: "version",
+    exp.CurrentDate: "current_date",
+    exp.CurrentUser: "current_user",
+    exp.SessionUser: "session_user",
+    exp.CurrentDatabase: "current_database",
+    exp.CurrentSchema: "current_schema",
+}
+
+_CAST_NAMES: dict[exp.DType, str] = {
+    exp.DataType.Type.INT: "int4",
+    exp.DataType.Type.BIGINT: "int8",
+    exp.DataType.Type.SMALLINT: "int2",
+    exp.DataType.Type.BOOLEAN: "bool",
+    exp.DataType.Type.DOUBLE: "float8",
+    exp.DataType.Type.FLOAT: "float4",
+    exp.DataType.Type.DECIMAL: "numeric",
+    exp.DataType.Type.VARCHAR: "varchar",
+    exp.DataType.Type.CHAR: "bpchar",
+    exp.DataType.Type.TIMESTAMPTZ: "timestamptz",
+}
+
+
+def pg_column_name(e: exp.Expr) -> str | None:
+    """PostgreSQL's FigureColname, approximately: alias, column, function name, the type of
+    a cast of an unnamed expression, a few keywords; otherwise ``?column?``."""
+    if isinstance(e, exp.Alias):
+        return e.alias
+    if isinstance(e, exp.Column):
+        return None if isinstance(e.this, exp.Star) else _ident_name(e.this)
+    if isinstance(e, exp.Star):
+        return None
+    if isinstance(e, exp.Cast):
+        inner = pg_column_name(e.this)
+        if inner is not None and inner != "?column?":
+            return inner
+        to = e.to
+        if isinstance(to, exp.DataType):
+            return _CAST_NAMES.get(to.this, to.sql("postgres").lower().split("(")[0])
+        return "?column?"
+    if isinstance(e, exp.Paren):
+        return pg_column_name(e.this)
+    if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Func):
+        return pg_column_name(e.expression)
+    if isinstance(e, exp.Case):
+        return "case"
+    if isinstance(e, exp.Exists):
+        return "exists"
+    if isinstance(e, exp.Array):
+        return "array"
+    if isinstance(e, exp.Interval):
+        return "interval"
+    if isinstance(e, exp.Coalesce):
+        return "coalesce"
+    if isinstance(e, exp.Subquery) and isinstance(e.this, exp.Select):
+        projections = e.this.expressions
+        if len(projections) == 1:
+            return pg_column_name(projections[0]) or "?column?"
+        return "?column?"
+    for cls, name in _FUNC_NAMES.items():
+        if isinstance(e, cls):
+            return name
+    if isinstance(e, exp.Anonymous):
+        return str(e.name).lower()
+    if isinstance(e, exp.Func) and not isinstance(e, exp.Binary | exp.Unary):
+        return e.sql_name().lower()
+    return "?column?"
+
+
+def _leftmost_select(q: exp.Expr) -> exp.Select | None:
+    while isinstance(q, exp.SetOperation):
+        q = q.this
+    if isinstance(q, exp.Subquery):
+        return _leftmost_select(q.this)
+    return q if isinstance(q, exp.Select) else None
+
+
+# --- the rewriter --------------------------------------------------------------------------
+
+
+class _Rewriter:
+    def __init__(
+        self,
+        relations: Sequence[RelationSnapshot],
+        search_path: Sequence[str],
+        session_vars: Mapping[str, str],
+    ) -> None:
+        self.by_key: dict[tuple[str, str], RelationSnapshot] = {
+            (r.schema, r.name): r for r in relations
+        }
+        self.schemas = {r.schema for r in relations} | set(SYSTEM_SCHEMAS) | set(search_path)
+        path = [s for s in IMPLICIT_SCHEMAS if s not in search_path]
+        self.path = [*path, *search_path]
+        self.search_path = list(search_path)
+        self.vars = session_vars
+        self.used: dict[tuple[str, str], RelationSnapshot] = {}
+        # Every name a table reference can be qualified by (alias or table name).
+        self.scope: dict[str, RelationSnapshot] = {}
+
+    # tables --------------------------------------------------------------------------------
+
+    def resolve_tables(self, tree: exp.Expr) -> None:
+        ctes = {_ident_name(c.args["alias"].this) for c in tree.find_all(exp.CTE)
+                if c.args.get("alias") is not None}
+        for table in list(tree.find_all(exp.Table)):
+            if not isinstance(table.this, exp.Identifier):
+                continue  # table function, e.g. generate_series(...)
+            name = _ident_name(table.this)
+            schema = _ident_name(table.args.get("db")) if table.args.get("db") else ""
+            if not schema and name in ctes:
+                continue
+            snap = self._lookup(schema, name, table.sql("postgres"))
+            self.used[(snap.schema, snap.name)] = snap
+            alias = table.alias_or_name
+            self.scope[alias.lower() if alias else snap.name] = snap
+            table.set("db", exp.to_identifier(internal_schema(snap.schema), quoted=True))
+            table.set("catalog", None)
+            table.set("this", exp.to_identifier(snap.name, quoted=True))
+        for col in tree.find_all(exp.Column):
+            db = col.args.get("db")
+            if db is not None:
+                schema = _ident_name(db)
+                col.set("db", exp.to_identifier(internal_schema(schema), quoted=True))
+                col.set("catalog", None)
+
+    def _lookup(self, schema: str, name: str, written: str) -> RelationSnapshot:
+        if schema:
+            if schema not in self.schemas:
+                raise errors.InvalidSchemaName(f"unknown schema '{schema}'")
+            snap = self.by_key.get((schema, name))
+        else:
+            snap = next(
+                (self.by_key[(s, name)] for s in self.path if (s, name) in self.by_key), None
+            )
+        if snap is None:
+            raise errors.UndefinedTable(f"unknown catalog item '{written}'")
+        return snap
+
+    # functions -----------------------------------------------------------------------------
+
+    def _setting(self, node: exp.Anonymous) -> exp.Expr:
+        args = node.expressions
+        if not args or not isinstance(args[0], exp.Literal) or not args[0].is_string:
+            raise errors.FeatureNotSupported("current_setting requires a constant setting name")
+        name = str(args[0].this).lower()
+        missing_ok = len(args) > 1 and isinstance(args[1], exp.Boolean) and bool(args[1].this)
+        if name in self.vars:
+            return exp.Literal.string(self.vars[name])
+        if missing_ok:
+            return exp.cast(exp.Null(), "VARCHAR")
+        raise errors.UndefinedObject(f'unrecognized configuration parameter "{name}"')
+
+    def _replacement(self, node: exp.Expr) -> exp.Expr | None:
+        v = self.vars
+        if isinstance(node, exp.CurrentVersion):
+            return exp.Literal.string(version_string())
+        if isinstance(node, exp.CurrentUser | exp.SessionUser):
+            return exp.Literal.string(v.get("user", v.get("session_user", "materialize")))
+        if isinstance(node, exp.CurrentDatabase):
+            return exp.Literal.string(v.get("database", "materialize"))
+        if isinstance(node, exp.CurrentSchema):
+            if not self.search_path:
+                return exp.cast(exp.Null(), "VARCHAR")
+            return exp.Literal.string(self.search_path[0])
+        if not isinstance(node, exp.Anonymous):
+            return None
+        fname = str(node.name).lower()
+        if fname == "version":
+            return exp.Literal.string(version_string())
+        if fname in ("current_role", "current_user", "session_user", "user"):
+            return exp.Literal.string(v.get("user", "materialize"))
+        if fname == "current_database":
+            return exp.Literal.string(v.get("database", "materialize"))
+        if fname == "current_schema":
+            return self._replacement(exp.CurrentSchema())
+        if fname == "current_setting":
+            return self._setting(node)
+        if fname == "current_schemas":
+            return exp.Array(expressions=[exp.Literal.string(s) for s in self.search_path])
+        if fname == "pg_backend_pid":
+            return exp.Literal.number(int(v.get("connection_id", "0") or 0))
+        if fname == "mz_version":
+            return exp.Literal.string(f"v{pymz.__version__}")
+        if fname == "mz_version_num":
+            return exp.Literal.number(mz_version_num())
+        if fname == "mz_environment_id":
+            return exp.Literal.string(v.get("environment_id", ""))
+        if fname == "mz_now":
+            return sqlglot.parse_one(
+                "CAST(epoch_ms(CAST(CURRENT_TIMESTAMP AS TIMESTAMP)) AS UBIGINT)", read="duckdb"
+            )
+        if (fname.startswith("has_") and fname.endswith("_privilege")) or fname in (
+            "pg_has_role", "pg_table_is_visible", "pg_type_is_visible",
+            "pg_function_is_visible",
+        ):
+            return exp.true()
+        return None
+
+    def rewrite_functions(self, tree: exp.Expr) -> exp.Expr:
+        def fix(node: exp.Expr) -> exp.Expr:
+            # pg_catalog.f(...) → f(...): our replacements and DuckDB's builtins are unqualified.
+            if (
+                isinstance(node, exp.Dot)
+                and isinstance(node.expression, exp.Func)
+                and _ident_name(node.this) == "pg_catalog"
+            ):
+                node = node.expression
+            repl = self._replacement(node)
+            if repl is not None:
+                return repl
+            if isinstance(node, exp.Div | exp.Mod | exp.IntDiv):
+                # DuckDB yields NULL on division by zero; PostgreSQL raises 22012.
+                divisor = node.expression
+                node.set("expression", exp.Anonymous(this="pymz_nz", expressions=[divisor]))
+            if (
+                isinstance(node, exp.EQ)
+                and isinstance(node.expression, exp.Any)
+                and not isinstance(node.expression.this.unnest(), exp.Query)
+            ):
+                # x = ANY(array): DuckDB's ANY takes only subqueries.
+                return exp.Anonymous(
+                    this="list_contains",
+                    expressions=[node.expression.this.unnest(), node.this],
+                )
+            return node
+
+        return tree.transform(fix, copy=False)
+
+    # parameters ----------------------------------------------------------------------------
+
+    def _expr_type(self, e: exp.Expr) -> ParamType | None:
+        if isinstance(e, exp.Paren):
+            return self._expr_type(e.this)
+        if isinstance(e, exp.Column):
+            col_name = _ident_name(e.this)
+            table = _ident_name(e.args.get("table")) if e.args.get("table") else ""
+            candidates = [self.scope[table]] if table in self.scope else list(
+                self.scope.values()
+            )
+            for snap in candidates:
+                for c in snap.columns:
+                    if c.name == col_name:
+                        return ParamType(c.type, c.is_array)
+            return None
+        if isinstance(e, exp.Cast):
+            return _datatype_to_param(e.to)
+        if isinstance(e, exp.Literal):
+            if e.is_string:
+                return ParamType(ScalarType.TEXT)
+            text = str(e.this)
+            if re.fullmatch(r"\d+", text):
+                return ParamType(ScalarType.INT4 if int(text) < 2**31 else ScalarType.INT8)
+            return ParamType(ScalarType.NUMERIC)
+        if isinstance(e, exp.Boolean):
+            return ParamType(ScalarType.BOOL)
+        return None
+
+    def infer_param(self, p: exp.Parameter) -> ParamType:
+        child: exp.Expr = p
+        parent = p.parent
+        while isinstance(parent, exp.Paren):
+            child, parent = parent, parent.parent
+        if isinstance(parent, exp.Cast):
+            return _datatype_to_param(parent.to) or ParamType(ScalarType.TEXT)
+        if isinstance(parent, exp.Limit | exp.Offset):
+            return ParamType(ScalarType.INT8)
+        if isinstance(parent, exp.And | exp.Or | exp.Not):
+            return ParamType(ScalarType.BOOL)
+        if isinstance(parent, exp.In) and child is not parent.this:
+            return self._expr_type(parent.this) or ParamType(ScalarType.TEXT)
+        if isinstance(parent, exp.Any) and isinstance(parent.parent, exp.EQ):
+            lhs = self._expr_type(parent.parent.this)
+            return ParamType(lhs.type, True) if lhs else ParamType(ScalarType.TEXT, True)
+        if isinstance(parent, exp.Binary):
+            other = parent.expression if child is parent.this else parent.this
+            t = self._expr_type(other)
+            if isinstance(parent, exp.Like | exp.ILike | exp.DPipe):
+                return ParamType(ScalarType.TEXT)
+            if t is not None:
+                return t
+        return ParamType(ScalarType.TEXT)
+
+
+_SQLGLOT_TO_SCALAR: dict[exp.DType, ScalarType] = {
+    exp.DataType.Type.BOOLEAN: ScalarType.BOOL,
+    exp.DataType.Type.VARBINARY: ScalarType.BYTEA,
+    exp.DataType.Type.BINARY: ScalarType.BYTEA,
+    exp.DataType.Type.BLOB: ScalarType.BYTEA,
+    exp.DataType.Type.SMALLINT: ScalarType.INT2,
+    exp.DataType.Type.INT: ScalarType.INT4,
+    exp.DataType.Type.BIGINT: ScalarType.INT8,
+    exp.DataType.Type.FLOAT: ScalarType.FLOAT4,
+    exp.DataType.Type.DOUBLE: ScalarType.FLOAT8,
+    exp.DataType.Type.DECIMAL: ScalarType.NUMERIC,
+    exp.DataType.Type.TEXT: ScalarType.TEXT,
+    exp.DataType.Type.VARCHAR: ScalarType.TEXT,
+    exp.DataType.Type.CHAR: ScalarType.TEXT,
+    exp.DataType.Type.DATE: ScalarType.DATE,
+    exp.DataType.Type.TIME: ScalarType.TIME,
+    exp.DataType.Type.TIMESTAMP: ScalarType.TIMESTAMP,
+    exp.DataType.Type.TIMESTAMPTZ: ScalarType.TIMESTAMPTZ,
+    exp.DataType.Type.INTERVAL: ScalarType.INTERVAL,
+    exp.DataType.Type.JSON: ScalarType.JSONB,
+    exp.DataType.Type.JSONB: ScalarType.JSONB,
+    exp.DataType.Type.UUID: ScalarType.UUID,
+}
+
+
+def _datatype_to_param(dt: exp.Expr | None) -> ParamType | None:
+    if not isinstance(dt, exp.DataType):
+        return None
+    if dt.this == exp.DataType.Type.ARRAY and dt.expressions:
+        inner = _datatype_to_param(dt.expressions[0])
+        return ParamType(inner.type, True) if inner else None
+    st = _SQLGLOT_TO_SCALAR.get(dt.this)
+    return ParamType(st) if st else None
+
+
+def _explicit_param(oid: int) -> ParamType:
+    st = ScalarType.from_oid(oid)
+    if st is not None:
+        return ParamType(st)
+    for t in ScalarType:
+        if t.array_oid == oid and oid != 0:
+            return ParamType(t, True)
+    raise errors.UndefinedObject(f"type with OID {oid} does not exist")
+
+
+def rewrite(
+    sql: str,
+    param_oids: Sequence[int],
+    relations: Sequence[RelationSnapshot],
+    search_path: Sequence[str],
+    session_vars: Mapping[str, str],
+) -> Rewritten:
+    tree = parse_one(sql)
+    rw = _Rewriter(relations, search_path, session_vars)
+
+    # Output names first: later rewrites replace expressions that carry the names.
+    top = _leftmost_select(tree)
+    names: list[str | None] = []
+    if top is not None:
+        names = [pg_column_name(e) for e in top.expressions]
+
+    rw.resolve_tables(tree)
+
+    params = list(tree.find_all(exp.Parameter))
+    used: set[int] = set()
+    for p in params:
+        if not (isinstance(p.this, exp.Literal) and str(p.this.this).isdigit()):
+            raise errors.SqlSyntaxError(f"invalid parameter {p.sql('postgres')}")
+        n = int(p.this.this)
+        if n < 1:
+            raise errors.SqlSyntaxError(f"invalid parameter ${n}")
+        used.add(n - 1)
+    count = max([len(param_oids), *(i + 1 for i in used)])
+    types: list[ParamType | None] = [
+        _explicit_param(param_oids[i]) if i < len(param_oids) and param_oids[i] != 0 else None
+        for i in range(count)
+    ]
+    for p in params:
+        i = int(p.this.this) - 1
+        if types[i] is None:
+            types[i] = rw.infer_param(p)
+    resolved = tuple(t or ParamType(ScalarType.TEXT) for t in types)
+    order = tuple(sorted(used))
+    renumber = {pg: k + 1 for k, pg in enumerate(order)}
+    for p in params:
+        i = int(p.this.this) - 1
+        cast = exp.cast(
+            exp.Parameter(this=exp.Literal.number(renumber[i])),
+            exp.DataType.build(resolved[i].duckdb_type, dialect="duckdb"),
+        )
+        p.replace(cast)
+
+    out = rw.rewrite_functions(tree)
+
+    top = _leftmost_select(out)
+    if top is not None and len(top.expressions) == len(names):
+        top.set(
+            "expressions",
+            [
+                e if name is None or isinstance(e, exp.Alias)
+                else exp.alias_(e, name, quoted=True)
+                for e, name in zip(top.expressions, names, strict=True)
+            ],
+        )
+    return Rewritten(
+        duckdb_sql=out.sql(dialect="duckdb"),
+        relations=tuple(rw.used.values()),
+        param_types=resolved,
+        param_order=order,
+    )
