@@ -1,0 +1,76 @@
+"""pytest fixtures for a throwaway real PostgreSQL server (``scripts/test-postgres``).
+
+``postgres_server_url`` (session scope) starts one server per test session and tears it down;
+``postgres_url`` gives each test its own fresh database on it. Tests using them are skipped
+only when ``PYMZ_SKIP_POSTGRES=1``.
+
+Import the fixtures into a test module with
+``from postgres_fixture import postgres_server_url, postgres_url``.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "test-postgres"
+START_TIMEOUT_S = 300.0  # may include an apt-get install of postgresql on a fresh machine
+
+
+def skip_postgres() -> bool:
+    return os.environ.get("PYMZ_SKIP_POSTGRES") == "1"
+
+
+def _read_first_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
+    try:
+        return lines.get(timeout=timeout_s).strip()
+    except queue.Empty:
+        return ""
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    if skip_postgres():
+        pytest.skip("PYMZ_SKIP_POSTGRES=1")
+    proc = subprocess.Popen(
+        [str(SCRIPT)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    )
+    try:
+        url = _read_first_line(proc, START_TIMEOUT_S)
+        if not url.startswith("postgresql://"):
+            raise RuntimeError(f"scripts/test-postgres did not start (exit {proc.poll()})")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def with_database(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{dbname}"))
+
+
+@pytest.fixture
+def postgres_url(postgres_server_url: str) -> str:
+    """A URL to a fresh, empty database on the session's server."""
+    name = f"t_{uuid.uuid4().hex}"
+    with psycopg.connect(postgres_server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return with_database(postgres_server_url, name)
