@@ -160,9 +160,7 @@ async def test_watch_reports_current_state_then_crash_and_restart(
             assert after[0] == incarnations[0]
             assert after[1] != incarnations[1]
             # Process 0 was never reported offline after it came online.
-            assert not any(
-                _is("u1", 0, online=False)(e) for e in early.events[mark_early:]
-            )
+            assert not any(_is("u1", 0, online=False)(e) for e in early.events[mark_early:])
         finally:
             await late.close()
     finally:

@@ -163,7 +163,6 @@ async def test_metrics_report_usage_and_none_when_down(
         assert m.cpu_nano_cores is not None and m.cpu_nano_cores >= 0
 
 
-
 async def test_metrics_are_none_while_down(tmp_path: Path) -> None:
     # A back-off far longer than the test keeps the crashed process down deterministically.
     orch = ProcessOrchestrator(

@@ -116,9 +116,7 @@ class EventRecorder:
                     return i
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(
-                    f"timed out waiting for an event; saw {self.events[after:]}"
-                )
+                raise AssertionError(f"timed out waiting for an event; saw {self.events[after:]}")
             self._changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)

@@ -46,9 +46,7 @@ def is_same_process(pid: int, create_time: float) -> bool:
         return False
 
 
-def spawn(
-    argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path
-) -> ProcessHandle:
+def spawn(argv: Sequence[str], cwd: Path, env: Mapping[str, str], log_path: Path) -> ProcessHandle:
     """Start ``argv`` in a new session (so it outlives us) with output appended to ``log_path``."""
     with open(log_path, "ab") as log:
         popen = subprocess.Popen(

@@ -76,6 +76,12 @@ class ProcessSupervisor:
     async def detach(self) -> None:
         """Stop supervising; the process keeps running (to be re-adopted later)."""
         await self._cancel()
+        for handle in (self.handle, self._adopted):
+            if handle is not None and handle.popen is not None and handle.popen.returncode is None:
+                # Stop the stdlib from reaping this pid later behind the back of whoever
+                # re-adopts it (and possibly after the pid was recycled): mark it as done.
+                handle.popen.returncode = 0
+        self.handle = self._adopted = None
 
     async def stop(self) -> None:
         """Stop supervising and terminate the process (SIGTERM, then SIGKILL)."""
