@@ -1,0 +1,108 @@
+"""The system catalog relations (``mz_catalog.*``, ``mz_internal.*``) as row snapshots.
+
+Each builder derives rows from the current catalog state and live replica statuses; the
+introspection engine runs SELECTs over them. Column names and types follow Materialize's
+(unsigned types become the next-larger signed PostgreSQL type).
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping, Sequence
+
+from pymz.adapter.introspection import RelationSnapshot
+from pymz.adapter.replicas import ProcessStatus
+from pymz.catalog import Catalog, ReplicaSize
+from pymz.repr import Column, Interval, ScalarType
+
+T = ScalarType
+
+
+def _cols(*spec: tuple[str, ScalarType] | tuple[str, ScalarType, bool]) -> tuple[Column, ...]:
+    return tuple(Column(s[0], s[1], is_array=len(s) > 2 and bool(s[2])) for s in spec)
+
+
+def _privileges(owner_id: str) -> list[object]:
+    return [f"{owner_id}=UC/{owner_id}"]
+
+
+def _interval(text: str | None) -> Interval | None:
+    if text is None:
+        return None
+    value = text.strip().lower()
+    units = {"ms": 1_000, "s": 1_000_000, "m": 60_000_000, "min": 60_000_000,
+             "h": 3_600_000_000}
+    for suffix, micros in sorted(units.items(), key=lambda kv: -len(kv[0])):
+        if value.endswith(suffix) and value[: -len(suffix)].strip().isdigit():
+            return Interval(microseconds=int(value[: -len(suffix)]) * micros)
+    return None
+
+
+def catalog_relations(
+    catalog: Catalog,
+    sizes: Mapping[str, ReplicaSize],
+    statuses: Sequence[tuple[str, int, ProcessStatus]],
+) -> list[RelationSnapshot]:
+    clusters = sorted(catalog.clusters.values(), key=lambda c: c.id)
+    replicas = sorted(catalog.replicas.values(), key=lambda r: r.id)
+    rels = [
+        RelationSnapshot(
+            "mz_catalog", "mz_clusters",
+            _cols(("id", T.TEXT), ("name", T.TEXT), ("owner_id", T.TEXT),
+                  ("privileges", T.TEXT, True), ("managed", T.BOOL), ("size", T.TEXT),
+                  ("replication_factor", T.INT4), ("disk", T.BOOL),
+                  ("availability_zones", T.TEXT, True), ("introspection_debugging", T.BOOL),
+                  ("introspection_interval", T.INTERVAL)),
+            [(c.id, c.name, c.owner_id, _privileges(c.owner_id), c.managed, c.size,
+              c.replication_factor, c.disk if c.managed else None,
+              list(c.availability_zones) if c.managed else None,
+              c.introspection_debugging if c.managed else None,
+              _interval(c.introspection_interval) if c.managed else None)
+             for c in clusters],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_cluster_replicas",
+            _cols(("id", T.TEXT), ("name", T.TEXT), ("cluster_id", T.TEXT), ("size", T.TEXT),
+                  ("availability_zone", T.TEXT), ("owner_id", T.TEXT), ("disk", T.BOOL)),
+            [(r.id, r.name, r.cluster_id, r.size, r.availability_zone, r.owner_id, r.disk)
+             for r in replicas],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_cluster_replica_sizes",
+            _cols(("size", T.TEXT), ("processes", T.INT8), ("workers", T.INT8),
+                  ("cpu_nano_cores", T.INT8), ("memory_bytes", T.INT8),
+                  ("disk_bytes", T.INT8), ("credits_per_hour", T.NUMERIC)),
+            [(s.name, s.scale, s.workers, s.cpu_nano_cores, s.memory_bytes, s.disk_bytes,
+              decimal.Decimal(s.credits_per_hour))
+             for s in sorted(sizes.values(), key=lambda s: s.name)],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_databases",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("name", T.TEXT), ("owner_id", T.TEXT),
+                  ("privileges", T.TEXT, True)),
+            [(d.id, d.oid, d.name, d.owner_id, _privileges(d.owner_id))
+             for d in sorted(catalog.databases.values(), key=lambda d: d.id)],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_schemas",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("database_id", T.TEXT), ("name", T.TEXT),
+                  ("owner_id", T.TEXT), ("privileges", T.TEXT, True)),
+            [(s.id, s.oid, s.database_id, s.name, s.owner_id, _privileges(s.owner_id))
+             for s in sorted(catalog.schemas.values(), key=lambda s: s.id)],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_roles",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("name", T.TEXT), ("inherit", T.BOOL),
+                  ("rolcanlogin", T.BOOL), ("rolsuper", T.BOOL)),
+            [(r.id, r.oid, r.name, r.inherit, r.login, r.superuser)
+             for r in sorted(catalog.roles.values(), key=lambda r: r.id)],
+        ),
+        RelationSnapshot(
+            "mz_internal", "mz_cluster_replica_statuses",
+            _cols(("replica_id", T.TEXT), ("process_id", T.INT8), ("status", T.TEXT),
+                  ("reason", T.TEXT), ("updated_at", T.TIMESTAMPTZ)),
+            [(rid, pid, "online" if st.online else "offline", st.reason, st.updated_at)
+             for rid, pid, st in statuses],
+        ),
+    ]
+    return rels

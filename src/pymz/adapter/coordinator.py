@@ -1,0 +1,368 @@
+"""The coordinator: owns the catalog and sequences every statement of every session.
+
+DDL is serialised by one lock (catalog transactions are short and ordered); queries over
+the catalog relations run concurrently in worker threads against a snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from pymz import __version__, sql
+from pymz.adapter import planner
+from pymz.adapter.catalog_relations import catalog_relations
+from pymz.adapter.client import (
+    CommandResult,
+    ExecuteResult,
+    ParsedStatement,
+    QueryResult,
+    StartupRequest,
+    StatementDescription,
+)
+from pymz.adapter.cluster_ddl import ClusterSequencer
+from pymz.adapter.introspection import (
+    DatabaseEntry,
+    IntrospectionEngine,
+    RelationSnapshot,
+    SchemaEntry,
+    pg_catalog_relations,
+)
+from pymz.adapter.objects_ddl import ObjectSequencer
+from pymz.adapter.plans import DropClustersPlan, DropReplicasPlan, RenameClusterPlan
+from pymz.adapter.plans import RenameReplicaPlan
+from pymz.adapter.replicas import ReplicaManager
+from pymz.adapter.session import Session, TxnState
+from pymz.adapter.show import show_objects_sql
+from pymz.adapter.vars import SPECS, SessionVars
+from pymz.catalog import Catalog, ReplicaSize
+from pymz.errors import (
+    ActiveSqlTransaction,
+    FeatureNotSupported,
+    InFailedSqlTransaction,
+    SqlSyntaxError,
+)
+from pymz.repr import Column, ScalarType
+from pymz.sql import ast
+
+log = logging.getLogger(__name__)
+
+_DDL = (ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet, ast.AlterClusterReset,
+        ast.AlterRename, ast.AlterOwner, ast.CreateDatabase, ast.CreateSchema, ast.CreateRole,
+        ast.DropObjects)
+
+
+@dataclass(frozen=True)
+class CoordinatorConfig:
+    replica_sizes: Mapping[str, ReplicaSize]
+    environment_id: str
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.queries = Counter("mz_query", "Statements executed, by kind and outcome.",
+                               ["statement_type", "status"], registry=registry)
+        self.sessions = Gauge("mz_active_sessions", "Open SQL sessions.", registry=registry)
+        self.replica_processes_online = Gauge(
+            "mz_cluster_replica_processes_online", "Replica processes reported online.",
+            registry=registry)
+
+
+def _kind(stmt: sql.ast.Statement, text: str) -> str:
+    if isinstance(stmt, ast.Unsupported):
+        return stmt.kind
+    words = text.split(None, 3)
+    return " ".join(words[:2]).upper() if words else ""
+
+
+class Coordinator:
+    def __init__(self, config: CoordinatorConfig, catalog: Catalog, replicas: ReplicaManager,
+                 registry: CollectorRegistry) -> None:
+        self._config = config
+        self.catalog = catalog
+        self.replicas = replicas
+        self._engine = IntrospectionEngine()
+        self._clusters = ClusterSequencer(catalog, replicas, config.replica_sizes)
+        self._objects = ObjectSequencer(catalog)
+        self._ddl_lock = asyncio.Lock()
+        self._conn_ids = itertools.count(1)
+        self.sessions: dict[int, Session] = {}
+        self.metrics = Metrics(registry)
+        self.ready = False
+
+    async def start(self) -> None:
+        """Reconcile replica services with the catalog, then start serving."""
+        self.replicas.start()
+        for cluster in self.catalog.clusters.values():
+            self.replicas.ensure_instance(cluster.id)
+        orphans = await self.replicas.reconcile(list(self.catalog.replicas.values()),
+                                                self._config.replica_sizes)
+        if orphans:
+            log.info("dropped %d orphaned replica services", len(orphans))
+        self.ready = True
+
+    # --- sessions --------------------------------------------------------------------
+    async def new_session(self, request: StartupRequest) -> Session:
+        role = self.catalog.role_by_name(request.user)
+        if role is None:
+            # Like Materialize, roles are created on first login.
+            async with self._ddl_lock:
+                role = await self._objects.ensure_login_role(request.user)
+        variables = SessionVars()
+        session = Session(self, next(self._conn_ids), request.user, role.id, variables)
+        if request.application_name:
+            variables.set("application_name", request.application_name, report=False)
+        if request.database:
+            variables.set("database", request.database, report=False)
+        for name, value in request.options.items():
+            variables.set(name, value, report=False)
+        if self.catalog.database_by_name(variables.get("database")) is None:
+            session.notice(f'session database "{variables.get("database")}" does not exist',
+                           sqlstate="00000")
+        self.sessions[session.connection_id] = session
+        self.metrics.sessions.inc()
+        return session
+
+    def end_session(self, session: Session) -> None:
+        if self.sessions.pop(session.connection_id, None) is not None:
+            self.metrics.sessions.dec()
+
+    # --- statements ------------------------------------------------------------------
+    def parse(self, text: str) -> list[ParsedStatement]:
+        return [ParsedStatement(p.sql, p.ast, _kind(p.ast, p.sql)) for p in sql.parse(text)]
+
+    def _relations(self, session_vars: Mapping[str, str]) -> list[RelationSnapshot]:
+        cat = self.catalog
+        rels = catalog_relations(cat, self._config.replica_sizes, self.replicas.statuses())
+        owner = {r.id: r.oid for r in cat.roles.values()}
+        db_oid = {d.id: d.oid for d in cat.databases.values()}
+        rels += pg_catalog_relations(
+            [DatabaseEntry(d.oid, d.name, owner.get(d.owner_id, 0))
+             for d in cat.databases.values()],
+            [SchemaEntry(s.oid, s.name, db_oid.get(s.database_id) if s.database_id else None,
+                         owner.get(s.owner_id, 0)) for s in cat.schemas.values()],
+            session_vars,
+            setting_descriptions={name: SessionVars.spec(name).description
+                                  for name in session_vars if name.lower() in SPECS},
+        )
+        return rels
+
+    def _engine_context(self, session: Session) -> dict[str, object]:
+        search_path = [s.strip() for s in session.vars.get("search_path").split(",") if s]
+        values = session.vars.all()
+        values.update(user=session.user, environment_id=self._config.environment_id,
+                      backend_pid=str(session.connection_id), mz_version=__version__)
+        return {"relations": self._relations(values),
+                "search_path": ["mz_catalog", "pg_catalog", *search_path],
+                "session_vars": values}
+
+    def _query_text(self, session: Session, stmt: object) -> str | None:
+        if isinstance(stmt, ast.Query):
+            return stmt.text
+        if isinstance(stmt, ast.ShowObjects):
+            db = self.catalog.database_by_name(
+                stmt.from_.names[-1] if stmt.from_ is not None else session.vars.get("database"))
+            return show_objects_sql(stmt, db.id if db is not None else "")
+        return None
+
+    async def describe(self, session: Session, statement: ParsedStatement,
+                       param_oids: Sequence[int]) -> StatementDescription:
+        stmt = statement.ast
+        text = self._query_text(session, stmt)
+        if text is not None:
+            ctx = self._engine_context(session)
+            return await asyncio.to_thread(self._engine.describe, text, list(param_oids),
+                                           **ctx)  # type: ignore[arg-type]
+        if isinstance(stmt, ast.ShowVariable):
+            return StatementDescription((), self._show_columns(stmt))
+        resolved = tuple(oid or ScalarType.TEXT.oid for oid in param_oids)
+        return StatementDescription(resolved, None)
+
+    @staticmethod
+    def _show_columns(stmt: ast.ShowVariable) -> tuple[Column, ...]:
+        if stmt.name == "all":
+            return (Column("name", ScalarType.TEXT), Column("setting", ScalarType.TEXT),
+                    Column("description", ScalarType.TEXT))
+        return (Column(SessionVars.spec(stmt.name).name, ScalarType.TEXT),)
+
+    async def execute(self, session: Session, statement: ParsedStatement,
+                      params: Sequence[object | None]) -> ExecuteResult:
+        stmt = statement.ast
+        status = "error"
+        try:
+            result = await self._execute(session, stmt, params)
+            status = "success"
+            return result
+        finally:
+            self.metrics.queries.labels(statement.kind or "other", status).inc()
+
+    async def _execute(self, session: Session, stmt: object,
+                       params: Sequence[object | None]) -> ExecuteResult:
+        if session.txn is TxnState.FAILED and not isinstance(stmt, ast.Commit | ast.Rollback):
+            raise InFailedSqlTransaction(
+                "current transaction is aborted, commands ignored until end of transaction block")
+        match stmt:
+            case ast.StartTransaction():
+                if session.txn is not TxnState.IDLE:
+                    session.notice("there is already a transaction in progress",
+                                   severity="WARNING", sqlstate="25001")
+                session.txn = TxnState.EXPLICIT
+                return CommandResult("BEGIN")
+            case ast.Commit():
+                tag = "ROLLBACK" if session.txn is TxnState.FAILED else "COMMIT"
+                if session.txn is TxnState.IDLE:
+                    session.notice("there is no transaction in progress", severity="WARNING",
+                                   sqlstate="25P01")
+                session.txn = TxnState.IDLE
+                return CommandResult(tag)
+            case ast.Rollback():
+                if session.txn is TxnState.IDLE:
+                    session.notice("there is no transaction in progress", severity="WARNING",
+                                   sqlstate="25P01")
+                session.txn = TxnState.IDLE
+                return CommandResult("ROLLBACK")
+            case ast.Query() | ast.ShowObjects():
+                text = self._query_text(session, stmt)
+                assert text is not None
+                ctx = self._engine_context(session)
+                desc = await asyncio.to_thread(self._engine.describe, text, [0] * len(params),
+                                               **ctx)  # type: ignore[arg-type]
+                result: QueryResult = await asyncio.to_thread(
+                    self._engine.execute, text, list(params), list(desc.param_oids),
+                    **ctx)  # type: ignore[arg-type]
+                return result
+            case ast.ShowVariable():
+                return self._show_variable(session, stmt)
+            case ast.SetVariable():
+                return self._set_variable(session, stmt)
+            case ast.ResetVariable():
+                if stmt.name is None:
+                    session.vars.reset_all()
+                else:
+                    session.vars.reset(stmt.name)
+                return CommandResult("RESET")
+            case ast.SetTransaction():
+                for mode in stmt.modes:
+                    if isinstance(mode, ast.IsolationLevel):
+                        session.vars.set("transaction_isolation", mode.level.lower())
+                return CommandResult("SET")
+            case ast.Discard():
+                if stmt.target == "ALL":
+                    if session.txn is not TxnState.IDLE:
+                        raise ActiveSqlTransaction(
+                            "DISCARD ALL cannot run inside a transaction block")
+                    session.vars.reset_all()
+                return CommandResult(f"DISCARD {stmt.target}")
+            case ast.Deallocate():
+                return CommandResult("DEALLOCATE ALL" if stmt.name is None else "DEALLOCATE")
+            case ast.Explain():
+                raise FeatureNotSupported("EXPLAIN not yet supported")
+            case ast.Unsupported():
+                raise FeatureNotSupported(f"{stmt.kind} not yet supported")
+            case _ if isinstance(stmt, _DDL):
+                if session.txn is not TxnState.IDLE:
+                    raise ActiveSqlTransaction(
+                        f"{_ddl_tag(stmt)} cannot be run inside a transaction block")
+                async with self._ddl_lock:
+                    return await self._execute_ddl(session, stmt)
+        raise SqlSyntaxError(f"unsupported statement: {type(stmt).__name__}")
+
+    def _show_variable(self, session: Session, stmt: ast.ShowVariable) -> QueryResult:
+        columns = self._show_columns(stmt)
+        if stmt.name == "all":
+            rows: list[tuple[object, ...]] = [
+                (name, value, SessionVars.spec(name).description)
+                for name, value in sorted(session.vars.all().items(), key=lambda kv:
+                                          kv[0].lower())]
+            return QueryResult(columns, rows, f"SELECT {len(rows)}")
+        return QueryResult(columns, [(session.vars.get(stmt.name),)], "SHOW")
+
+    def _set_variable(self, session: Session, stmt: ast.SetVariable) -> CommandResult:
+        if stmt.values is None:
+            session.vars.reset(stmt.name)
+            return CommandResult("SET")
+        value = ", ".join(v.to_text() for v in stmt.values)
+        name = stmt.name.lower()
+        session.vars.set(name, value)
+        if name == "cluster" and self.catalog.cluster_by_name(value) is None:
+            session.notice(f'cluster "{value}" does not exist',
+                           hint="Create the cluster with CREATE CLUSTER or pick an extant "
+                           "cluster with SHOW CLUSTERS.")
+        if name == "database" and self.catalog.database_by_name(value) is None:
+            session.notice(f'database "{value}" does not exist',
+                           hint="Create the database with CREATE DATABASE or pick an extant "
+                           "database with SHOW DATABASES.")
+        return CommandResult("SET")
+
+    async def _execute_ddl(self, session: Session, stmt: object) -> CommandResult:
+        notices: list[str] = []
+        match stmt:
+            case ast.CreateCluster():
+                await self._clusters.create_cluster(planner.plan_create_cluster(stmt),
+                                                    session.role_id)
+            case ast.CreateClusterReplica():
+                await self._clusters.create_replica(planner.plan_create_replica(stmt),
+                                                    session.role_id)
+            case ast.AlterClusterSet() | ast.AlterClusterReset():
+                notices = await self._clusters.alter_cluster(planner.plan_alter_cluster(stmt))
+            case ast.AlterRename(object_type="CLUSTER"):
+                notices = await self._clusters.rename_cluster(RenameClusterPlan(
+                    _single(stmt.name), stmt.new_name.value, stmt.if_exists))
+            case ast.AlterRename(object_type="CLUSTER REPLICA"):
+                cluster, replica = _pair(stmt.name)
+                notices = await self._clusters.rename_replica(RenameReplicaPlan(
+                    cluster, replica, stmt.new_name.value, stmt.if_exists))
+            case ast.DropObjects(object_type="CLUSTER"):
+                notices = await self._clusters.drop_clusters(DropClustersPlan(
+                    tuple(_single(n) for n in stmt.names), stmt.if_exists, stmt.cascade))
+            case ast.DropObjects(object_type="CLUSTER REPLICA"):
+                notices = await self._clusters.drop_replicas(DropReplicasPlan(
+                    tuple(_pair(n) for n in stmt.names), stmt.if_exists))
+            case ast.CreateDatabase() | ast.CreateSchema() | ast.CreateRole() | \
+                    ast.DropObjects():
+                notices = await self._objects.execute(stmt, session)
+            case _:
+                raise FeatureNotSupported(f"{_ddl_tag(stmt)} not yet supported")
+        for message in notices:
+            session.notice(message)
+        return CommandResult(_ddl_tag(stmt))
+
+
+def _single(name: ast.ObjectName) -> str:
+    if len(name.parts) != 1:
+        raise SqlSyntaxError(f"qualified cluster name not allowed: {name}",
+                             position=name.position or None)
+    return name.parts[0].value
+
+
+def _pair(name: ast.ObjectName) -> tuple[str, str]:
+    if len(name.parts) != 2:
+        raise SqlSyntaxError(f"cluster replica name must be CLUSTER.REPLICA, got {name}",
+                             position=name.position or None)
+    return name.parts[0].value, name.parts[1].value
+
+
+def _ddl_tag(stmt: object) -> str:
+    match stmt:
+        case ast.CreateCluster():
+            return "CREATE CLUSTER"
+        case ast.CreateClusterReplica():
+            return "CREATE CLUSTER REPLICA"
+        case ast.AlterClusterSet() | ast.AlterClusterReset():
+            return "ALTER CLUSTER"
+        case ast.AlterRename() | ast.AlterOwner():
+            return f"ALTER {stmt.object_type}"
+        case ast.CreateDatabase():
+            return "CREATE DATABASE"
+        case ast.CreateSchema():
+            return "CREATE SCHEMA"
+        case ast.CreateRole():
+            return "CREATE ROLE"
+        case ast.DropObjects():
+            return f"DROP {stmt.object_type}"
+    return type(stmt).__name__.upper()

@@ -1,0 +1,126 @@
+"""environmentd's command-line flags, parsed into one frozen configuration object."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pymz.catalog import ReplicaSize, default_replica_sizes, parse_replica_sizes
+from pymz.errors import ConfigurationError
+
+
+@dataclass(frozen=True)
+class ListenAddr:
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, text: str) -> ListenAddr:
+        host, sep, port = text.rpartition(":")
+        if not sep or not port.isdigit() or int(port) > 65535:
+            raise ConfigurationError(f"invalid listen address {text!r} (expected HOST:PORT)")
+        return cls(host.strip("[]") or "0.0.0.0", int(port))
+
+
+@dataclass(frozen=True)
+class EnvironmentdConfig:
+    data_directory: Path
+    sql_listen: ListenAddr
+    http_listen: ListenAddr
+    internal_sql_listen: ListenAddr | None
+    internal_http_listen: ListenAddr | None
+    orchestrator: str
+    service_labels: Mapping[str, str]
+    replica_sizes: Mapping[str, ReplicaSize]
+    default_cluster_replica_size: str
+    default_cluster_replication_factor: int
+    system_cluster_replica_size: str
+    system_cluster_replication_factor: int
+    environment_id: str | None
+    clusterd_image: str
+    log_level: str
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="environmentd",
+        description="pymz control process: SQL over pgwire, catalog, controllers, orchestrator.",
+    )
+    p.add_argument("--data-directory", default=_env("MZ_DATA_DIRECTORY", "mzdata"),
+                   help="where the catalog, persist data and replica run directories live")
+    p.add_argument("--sql-listen-addr", default=_env("MZ_SQL_LISTEN_ADDR", "0.0.0.0:6875"))
+    p.add_argument("--http-listen-addr", default=_env("MZ_HTTP_LISTEN_ADDR", "0.0.0.0:6876"))
+    p.add_argument("--internal-sql-listen-addr",
+                   default=_env("MZ_INTERNAL_SQL_LISTEN_ADDR", "127.0.0.1:6877"),
+                   help="internal SQL port (empty to disable)")
+    p.add_argument("--internal-http-listen-addr",
+                   default=_env("MZ_INTERNAL_HTTP_LISTEN_ADDR", "127.0.0.1:6878"),
+                   help="internal HTTP port (empty to disable)")
+    p.add_argument("--orchestrator", choices=["process"], default="process",
+                   help="how replicas run (process: child processes on this machine)")
+    p.add_argument("--orchestrator-service-label", action="append", default=[],
+                   metavar="KEY=VALUE", help="label added to every service (repeatable)")
+    p.add_argument("--cluster-replica-sizes", default=os.environ.get("MZ_CLUSTER_REPLICA_SIZES"),
+                   help="JSON map of replica sizes (default: built-in local and cc sizes)")
+    p.add_argument("--bootstrap-default-cluster-replica-size", default="1",
+                   help="size of the quickstart cluster created on first start")
+    p.add_argument("--bootstrap-default-cluster-replication-factor", type=int, default=1)
+    p.add_argument("--bootstrap-builtin-system-cluster-replica-size", default="1")
+    p.add_argument("--bootstrap-builtin-system-cluster-replication-factor", type=int, default=0)
+    p.add_argument("--environment-id", default=os.environ.get("MZ_ENVIRONMENT_ID"),
+                   help="environment id (default: generated on first start, then kept)")
+    p.add_argument("--clusterd-image", default="clusterd",
+                   help="image (process orchestrator: executable) that runs replicas")
+    p.add_argument("--log-level", default=_env("MZ_LOG_LEVEL", "info"),
+                   choices=["debug", "info", "warning", "error"])
+    return p
+
+
+def _labels(items: Sequence[str]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigurationError(f"invalid --orchestrator-service-label {item!r}",
+                                     hint="expected KEY=VALUE")
+        labels[key] = value
+    return labels
+
+
+def parse_config(argv: Sequence[str] | None = None) -> EnvironmentdConfig:
+    args = build_parser().parse_args(argv)
+    sizes = (parse_replica_sizes(args.cluster_replica_sizes) if args.cluster_replica_sizes
+             else default_replica_sizes())
+    for flag, size in (("--bootstrap-default-cluster-replica-size",
+                        args.bootstrap_default_cluster_replica_size),
+                       ("--bootstrap-builtin-system-cluster-replica-size",
+                        args.bootstrap_builtin_system_cluster_replica_size)):
+        if size not in sizes:
+            raise ConfigurationError(f"{flag}: unknown replica size {size!r}")
+    return EnvironmentdConfig(
+        data_directory=Path(args.data_directory).resolve(),
+        sql_listen=ListenAddr.parse(args.sql_listen_addr),
+        http_listen=ListenAddr.parse(args.http_listen_addr),
+        internal_sql_listen=(ListenAddr.parse(args.internal_sql_listen_addr)
+                             if args.internal_sql_listen_addr else None),
+        internal_http_listen=(ListenAddr.parse(args.internal_http_listen_addr)
+                              if args.internal_http_listen_addr else None),
+        orchestrator=args.orchestrator,
+        service_labels=_labels(args.orchestrator_service_label),
+        replica_sizes=sizes,
+        default_cluster_replica_size=args.bootstrap_default_cluster_replica_size,
+        default_cluster_replication_factor=args.bootstrap_default_cluster_replication_factor,
+        system_cluster_replica_size=args.bootstrap_builtin_system_cluster_replica_size,
+        system_cluster_replication_factor=(
+            args.bootstrap_builtin_system_cluster_replication_factor),
+        environment_id=args.environment_id,
+        clusterd_image=args.clusterd_image,
+        log_level=args.log_level,
+    )

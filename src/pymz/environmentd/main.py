@@ -1,0 +1,160 @@
+"""``environmentd`` entry point: parse flags, wire components, serve until signalled."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from pymz import __version__
+from pymz.adapter.coordinator import Coordinator, CoordinatorConfig
+from pymz.adapter.replicas import ReplicaManager, ReplicaServiceConfig
+from pymz.catalog import Catalog, DurableCatalog
+from pymz.catalog.builtin import BootstrapConfig, bootstrap
+from pymz.compute_client.controller import ComputeController
+from pymz.environmentd.config import EnvironmentdConfig, parse_config
+from pymz.environmentd.http import HttpServer
+from pymz.errors import PymzError
+from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
+from pymz.pgwire import PgwireServer, start_server
+from pymz.storage_client.controller import StorageController
+
+log = logging.getLogger("environmentd")
+
+LISTEN_FILE = "environmentd.listen.json"
+
+
+class PgwireCollector(Collector):
+    """Exports the pgwire servers' plain counters to Prometheus."""
+
+    def __init__(self, servers: Sequence[PgwireServer]) -> None:
+        self._servers = servers
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        total = CounterMetricFamily("mz_pgwire_connections", "pgwire connections accepted.")
+        active = GaugeMetricFamily("mz_pgwire_connections_active", "Open pgwire connections.")
+        errors = CounterMetricFamily("mz_pgwire_errors", "Errors sent to pgwire clients.")
+        total.add_metric([], sum(s.stats.connections_total for s in self._servers))
+        active.add_metric([], sum(s.stats.connections_active for s in self._servers))
+        errors.add_metric([], sum(s.stats.errors_total for s in self._servers))
+        yield from (total, active, errors)
+
+
+def _write_listen_file(data_dir: Path, ports: dict[str, int]) -> None:
+    path = data_dir / LISTEN_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({**ports, "pid": os.getpid()}))
+    tmp.replace(path)
+
+
+async def run(config: EnvironmentdConfig) -> None:
+    data_dir = config.data_directory
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / LISTEN_FILE).unlink(missing_ok=True)
+
+    catalog = Catalog(DurableCatalog.open(data_dir / "catalog" / "catalog.db"))
+    bootstrap(catalog, BootstrapConfig(
+        default_cluster_replica_size=config.default_cluster_replica_size,
+        default_cluster_replication_factor=config.default_cluster_replication_factor,
+        system_cluster_replica_size=config.system_cluster_replica_size,
+        system_cluster_replication_factor=config.system_cluster_replication_factor,
+        environment_id=config.environment_id,
+    ))
+    environment_id = catalog.environment_id
+    log.info("environment %s, catalog epoch %d", environment_id, catalog.epoch)
+
+    orchestrator = ProcessOrchestrator(ProcessOrchestratorConfig(
+        run_directory=data_dir / "run",
+        environment_id=environment_id,
+        service_labels=dict(config.service_labels),
+    ))
+    compute = ComputeController()
+    storage = StorageController()
+    replicas = ReplicaManager(orchestrator, compute, storage, ReplicaServiceConfig(
+        environment_id=environment_id, clusterd_image=config.clusterd_image,
+        extra_labels=dict(config.service_labels)))
+    registry = CollectorRegistry()
+    coord = Coordinator(CoordinatorConfig(config.replica_sizes, environment_id), catalog,
+                        replicas, registry)
+
+    http = HttpServer(registry, lambda: coord.ready)
+    await http.start(config.http_listen.host, config.http_listen.port)
+    internal_http: HttpServer | None = None
+    if config.internal_http_listen is not None:
+        internal_http = HttpServer(registry, lambda: coord.ready)
+        await internal_http.start(config.internal_http_listen.host,
+                                  config.internal_http_listen.port)
+
+    await coord.start()
+    sql = await start_server(coord, config.sql_listen.host, config.sql_listen.port)
+    servers = [sql]
+    internal_sql: PgwireServer | None = None
+    if config.internal_sql_listen is not None:
+        internal_sql = await start_server(coord, config.internal_sql_listen.host,
+                                          config.internal_sql_listen.port)
+        servers.append(internal_sql)
+    registry.register(PgwireCollector(servers))
+
+    ports = {"sql": sql.port, "http": http.port}
+    if internal_sql is not None:
+        ports["internal_sql"] = internal_sql.port
+    if internal_http is not None:
+        ports["internal_http"] = internal_http.port
+    _write_listen_file(data_dir, ports)
+    log.info("pymz %s ready: SQL on %s:%d, HTTP on %s:%d", __version__, config.sql_listen.host,
+             sql.port, config.http_listen.host, http.port)
+    print(f"environmentd ready: psql -h localhost -p {sql.port} -U materialize materialize",
+          file=sys.stderr, flush=True)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+    log.info("shutting down; replica processes keep running for re-adoption")
+    coord.ready = False
+    for server in servers:
+        await server.close()
+    await replicas.stop()
+    await compute.close()
+    await storage.close()
+    await orchestrator.detach()
+    await http.close()
+    if internal_http is not None:
+        await internal_http.close()
+    (data_dir / LISTEN_FILE).unlink(missing_ok=True)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        config = parse_config(argv)
+    except PymzError as e:
+        print(f"environmentd: {e.message}" + (f" ({e.hint})" if e.hint else ""),
+              file=sys.stderr)
+        sys.exit(2)
+    logging.basicConfig(level=config.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        try:
+            asyncio.run(run(config))
+        except PymzError as e:
+            log.error("fatal: %s", e.message)
+            sys.exit(1)
+        except OSError as e:
+            log.error("fatal: %s", e)
+            sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
