@@ -74,3 +74,12 @@ def postgres_url(postgres_server_url: str) -> str:
     with psycopg.connect(postgres_server_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return with_database(postgres_server_url, name)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def consensus_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each consensus backend in turn: a fresh SQLite file, then a fresh Postgres database."""
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path / 'consensus.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
