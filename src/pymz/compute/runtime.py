@@ -1,0 +1,223 @@
+"""Compute runtime state and reconciliation (no dataflow engine yet)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymz.compute_client.protocol import (
+    ComputeCommand,
+    ComputeResponse,
+    CreateDataflow,
+    Frontiers,
+    PeekResponse,
+    command_kind,
+    dataflow_export_ids,
+)
+from pymz.proto.common import (
+    Frontier,
+    frontier_from_proto,
+    frontier_less_equal,
+    frontier_to_proto,
+)
+
+log = logging.getLogger(__name__)
+
+PEEK_UNSUPPORTED = "peeks are not yet supported by this clusterd: the compute engine is not built"
+
+
+@dataclass
+class Reconciliation:
+    kept: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def _key(df: CreateDataflow) -> tuple[str, ...]:
+    return tuple(dataflow_export_ids(df))
+
+
+def compatible(installed: CreateDataflow, replayed: CreateDataflow) -> bool:
+    """An installed dataflow can stand in for a replayed one when they are identical except
+    for ``as_of``, and the installed one started no later (it can produce every time the
+    replayed one asks for)."""
+    a, b = CreateDataflow(), CreateDataflow()
+    a.CopyFrom(installed)
+    b.CopyFrom(replayed)
+    a.ClearField("as_of")
+    b.ClearField("as_of")
+    return a == b and frontier_less_equal(
+        frontier_from_proto(installed.as_of), frontier_from_proto(replayed.as_of)
+    )
+
+
+class ComputeRuntime:
+    """Single-threaded: driven by the clusterd event loop."""
+
+    def __init__(self, process: int = 0, workers: int = 1) -> None:
+        self.process = process
+        self.workers = workers
+        self.instance_id: str | None = None
+        self.config: dict[str, str] = {}
+        self.writes_allowed = False
+        self.dataflows: dict[tuple[str, ...], CreateDataflow] = {}
+        self.write_frontiers: dict[str, Frontier] = {}
+        self.compaction: dict[str, Frontier] = {}
+        self.scheduled: set[str] = set()
+        # Per-connection bookkeeping (introspection and the reconciliation buffer).
+        self.connections = 0
+        self.nonce: str | None = None
+        self.initialized = False
+        self.received: list[str] = []
+        self.last_reconciliation: Reconciliation | None = None
+        self._buffer: list[ComputeCommand] = []
+
+    def connect(self, nonce: str) -> None:
+        """A new controller took over; its commands are buffered until it is initialized."""
+        self.connections += 1
+        self.nonce = nonce
+        self.initialized = False
+        self.received = []
+        self._buffer = []
+
+    def handle(self, cmd: ComputeCommand) -> list[ComputeResponse]:
+        kind = command_kind(cmd)
+        self.received.append(kind)
+        if kind == "initialization_complete":
+            if self.initialized:
+                return []
+            self.initialized = True
+            buffer, self._buffer = self._buffer, []
+            return self._reconcile(buffer)
+        if not self.initialized:
+            self._buffer.append(cmd)
+            return []
+        return self._apply(cmd)
+
+    # -- reconciliation ---------------------------------------------------------------------
+
+    def _reconcile(self, buffer: list[ComputeCommand]) -> list[ComputeResponse]:
+        old, self.dataflows = self.dataflows, {}
+        rec = Reconciliation()
+        out: list[ComputeResponse] = []
+        for cmd in buffer:
+            kind = command_kind(cmd)
+            if kind == "create_instance":
+                new_id = cmd.create_instance.instance_id
+                if self.instance_id is not None and self.instance_id != new_id:
+                    log.warning("instance changed %s -> %s", self.instance_id, new_id)
+                    rec.dropped.extend(i for k in old for i in k)
+                    self._forget(old.keys())
+                    old = {}
+                self.instance_id = new_id
+            elif kind == "create_dataflow":
+                df = cmd.create_dataflow
+                key = _key(df)
+                prev = old.pop(key, None)
+                if prev is not None and compatible(prev, df):
+                    self.dataflows[key] = prev
+                    rec.kept.extend(key)
+                    out.extend(self._frontier_responses(key))
+                else:
+                    if prev is not None:
+                        rec.dropped.extend(key)
+                        self._forget([key])
+                    rec.created.extend(key)
+                    out.extend(self._install(df))
+            else:
+                out.extend(self._apply(cmd))
+        rec.dropped.extend(i for k in old for i in k)
+        self._forget(old.keys())
+        self.last_reconciliation = rec
+        log.info(
+            "compute reconciled: kept %s, created %s, dropped %s",
+            rec.kept,
+            rec.created,
+            rec.dropped,
+        )
+        return out
+
+    def _forget(self, keys: Any) -> None:
+        for key in list(keys):
+            for id in key:
+                self.write_frontiers.pop(id, None)
+                self.compaction.pop(id, None)
+                self.scheduled.discard(id)
+
+    # -- steady state -----------------------------------------------------------------------
+
+    def _install(self, df: CreateDataflow) -> list[ComputeResponse]:
+        key = _key(df)
+        self.dataflows[key] = df
+        for id in key:
+            self.write_frontiers[id] = frontier_from_proto(df.as_of)
+        return self._frontier_responses(key)
+
+    def _frontier_responses(self, key: tuple[str, ...]) -> list[ComputeResponse]:
+        return [
+            ComputeResponse(
+                frontiers=Frontiers(
+                    id=id, write_frontier=frontier_to_proto(self.write_frontiers.get(id, ()))
+                )
+            )
+            for id in key
+        ]
+
+    def _apply(self, cmd: ComputeCommand) -> list[ComputeResponse]:
+        kind = command_kind(cmd)
+        if kind == "create_instance":
+            self.instance_id = cmd.create_instance.instance_id
+        elif kind == "update_configuration":
+            self.config.update(cmd.update_configuration.params)
+        elif kind == "allow_writes":
+            self.writes_allowed = True
+        elif kind == "create_dataflow":
+            return self._install(cmd.create_dataflow)
+        elif kind == "schedule":
+            self.scheduled.add(cmd.schedule.id)
+        elif kind == "allow_compaction":
+            return self._allow_compaction(
+                cmd.allow_compaction.id, frontier_from_proto(cmd.allow_compaction.frontier)
+            )
+        elif kind == "peek":
+            return [
+                ComputeResponse(
+                    peek_response=PeekResponse(uuid=cmd.peek.uuid, error=PEEK_UNSUPPORTED)
+                )
+            ]
+        elif kind == "cancel_peek":
+            pass  # every peek is answered immediately, so nothing is pending
+        else:
+            log.warning("ignoring unexpected compute command %r", kind)
+        return []
+
+    def _allow_compaction(self, id: str, frontier: Frontier) -> list[ComputeResponse]:
+        self.compaction[id] = frontier
+        if frontier:
+            return []
+        # Dropped: once every export of its dataflow is dropped, the dataflow goes.
+        for key in list(self.dataflows):
+            if id in key and all(self.compaction.get(e) == () for e in key):
+                del self.dataflows[key]
+                self._forget([key])
+        self.write_frontiers.pop(id, None)
+        return [ComputeResponse(frontiers=Frontiers(id=id, write_frontier=frontier_to_proto(())))]
+
+    def introspect(self) -> dict[str, Any]:
+        return {
+            "process": self.process,
+            "instance_id": self.instance_id,
+            "connections": self.connections,
+            "nonce": self.nonce,
+            "initialized": self.initialized,
+            "received": list(self.received),
+            "config": dict(self.config),
+            "writes_allowed": self.writes_allowed,
+            "dataflows": [list(k) for k in self.dataflows],
+            "write_frontiers": {k: list(v) for k, v in self.write_frontiers.items()},
+            "scheduled": sorted(self.scheduled),
+            "last_reconciliation": None
+            if self.last_reconciliation is None
+            else vars(self.last_reconciliation),
+        }

@@ -1,0 +1,198 @@
+"""The compute controller's connection layer (runs inside environmentd, on asyncio)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
+
+import grpc.aio
+
+from pymz.compute_client.history import ComputeCommandHistory
+from pymz.compute_client.protocol import (
+    CancelPeek,
+    ComputeCommand,
+    ComputeCtlStub,
+    ComputeResponse,
+    CreateDataflow,
+    CreateInstance,
+    Peek,
+    PeekResponse,
+    Schedule,
+    SubscribeResponse,
+    allow_compaction,
+    hello_command,
+    response_kind,
+    update_configuration,
+)
+from pymz.errors import InternalError, UndefinedObject
+from pymz.proto import common_pb2
+from pymz.proto.client import BackoffConfig, ConnectionEvent, ReplicaConnections
+from pymz.proto.common import Frontier, frontier_from_proto, frontier_join
+
+log = logging.getLogger(__name__)
+
+SubscribeHandler = Callable[[str, SubscribeResponse], None]
+
+
+class _ComputeProtocol:
+    def hello(self, nonce: str) -> ComputeCommand:
+        return hello_command(nonce)
+
+    def initialization_complete(self) -> ComputeCommand:
+        return ComputeCommand(initialization_complete=common_pb2.InitializationComplete())
+
+    def open(self, channel: grpc.aio.Channel, requests: AsyncIterator[ComputeCommand]) -> Any:
+        return ComputeCtlStub(channel).Connect(requests)
+
+    def hello_ack(self, resp: ComputeResponse) -> common_pb2.HelloAck | None:
+        return resp.hello_ack if response_kind(resp) == "hello_ack" else None
+
+
+class ComputeController:
+    """Command histories per instance (cluster) and streams to every replica process.
+
+    Not thread-safe: call it from the event loop that created it.
+    """
+
+    def __init__(self, *, backoff: BackoffConfig | None = None) -> None:
+        self._histories: dict[str, ComputeCommandHistory] = {}
+        self._links: ReplicaConnections[ComputeCommand, ComputeResponse] = ReplicaConnections(
+            _ComputeProtocol(), self._handle_response, backoff or BackoffConfig(), "compute"
+        )
+        self._replica_instance: dict[str, str] = {}
+        # replica id -> collection id -> write frontier reported by that replica
+        self._frontiers: dict[str, dict[str, Frontier]] = {}
+        self._peeks: dict[str, tuple[str, asyncio.Future[PeekResponse]]] = {}
+        self._subscribe_handler: SubscribeHandler | None = None
+
+    # -- instances and replicas -------------------------------------------------------------
+
+    def create_instance(self, instance_id: str) -> None:
+        """Idempotent: a known instance keeps its history."""
+        if instance_id in self._histories:
+            return
+        history = ComputeCommandHistory()
+        history.push(ComputeCommand(create_instance=CreateInstance(instance_id=instance_id)))
+        self._histories[instance_id] = history
+
+    async def drop_instance(self, instance_id: str) -> None:
+        for rid in self._links.replica_ids(instance_id):
+            await self.drop_replica(instance_id, rid)
+        self._histories.pop(instance_id, None)
+
+    async def add_replica(
+        self, instance_id: str, replica_id: str, addresses: Sequence[str]
+    ) -> None:
+        history = self._history(instance_id)
+        self._replica_instance[replica_id] = instance_id
+        self._frontiers.setdefault(replica_id, {})
+        await self._links.add_replica(instance_id, replica_id, addresses, history.commands)
+
+    async def drop_replica(self, instance_id: str, replica_id: str) -> None:
+        await self._links.drop_replica(replica_id)
+        self._replica_instance.pop(replica_id, None)
+        self._frontiers.pop(replica_id, None)
+
+    def connection_status(self, replica_id: str) -> list[bool]:
+        return self._links.connection_status(replica_id)
+
+    def watch_connections(self) -> AsyncIterator[ConnectionEvent]:
+        return self._links.watch()
+
+    async def close(self) -> None:
+        await self._links.close()
+        for _, fut in self._peeks.values():
+            if not fut.done():
+                fut.set_exception(InternalError("compute controller closed"))
+        self._peeks.clear()
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def send(self, instance_id: str, cmd: ComputeCommand) -> None:
+        """Record ``cmd`` in the instance's history and send it to every connected replica."""
+        self._history(instance_id).push(cmd)
+        self._links.broadcast(instance_id, cmd)
+
+    def update_configuration(self, instance_id: str, params: dict[str, str]) -> None:
+        self.send(instance_id, update_configuration(params))
+
+    def allow_writes(self, instance_id: str) -> None:
+        self.send(instance_id, ComputeCommand(allow_writes=common_pb2.AllowWrites()))
+
+    def create_dataflow(self, instance_id: str, dataflow: CreateDataflow) -> None:
+        self.send(instance_id, ComputeCommand(create_dataflow=dataflow))
+
+    def schedule(self, instance_id: str, id: str) -> None:
+        self.send(instance_id, ComputeCommand(schedule=Schedule(id=id)))
+
+    def allow_compaction(self, instance_id: str, id: str, frontier: Frontier) -> None:
+        self.send(instance_id, allow_compaction(id, frontier))
+
+    def history(self, instance_id: str) -> list[ComputeCommand]:
+        """The compacted history a new replica of the instance would be sent."""
+        return self._history(instance_id).commands()
+
+    async def peek(
+        self, instance_id: str, peek: Peek, *, timeout_s: float | None = None
+    ) -> PeekResponse:
+        """Send ``peek`` to every replica of the instance; the first answer wins and the
+        others are told to cancel. Waits for a replica if none is connected yet."""
+        fut: asyncio.Future[PeekResponse] = asyncio.get_running_loop().create_future()
+        self._peeks[peek.uuid] = (instance_id, fut)
+        self.send(instance_id, ComputeCommand(peek=peek))
+        try:
+            return await asyncio.wait_for(asyncio.shield(fut), timeout_s)
+        finally:
+            if not fut.done():
+                fut.cancel()
+            self._retire_peek(instance_id, peek.uuid)
+
+    def write_frontiers(self, replica_id: str) -> dict[str, Frontier]:
+        return dict(self._frontiers.get(replica_id, {}))
+
+    def write_frontier(self, instance_id: str, id: str) -> Frontier | None:
+        """The furthest write frontier any replica of the instance reported for ``id``."""
+        best: Frontier | None = None
+        for rid, inst in self._replica_instance.items():
+            f = self._frontiers.get(rid, {}).get(id)
+            if inst == instance_id and f is not None:
+                best = f if best is None else frontier_join(best, f)
+        return best
+
+    def set_subscribe_handler(self, handler: SubscribeHandler | None) -> None:
+        self._subscribe_handler = handler
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _history(self, instance_id: str) -> ComputeCommandHistory:
+        try:
+            return self._histories[instance_id]
+        except KeyError:
+            raise UndefinedObject(f"unknown compute instance {instance_id!r}") from None
+
+    def _retire_peek(self, instance_id: str, uuid: str) -> None:
+        if self._peeks.pop(uuid, None) is None:
+            return
+        history = self._histories.get(instance_id)
+        if history is not None:
+            history.retire_peek(uuid)
+        # Not recorded: the peek is gone from history, so a replayed replica never sees it.
+        self._links.broadcast(instance_id, ComputeCommand(cancel_peek=CancelPeek(uuid=uuid)))
+
+    def _handle_response(self, replica_id: str, process_id: int, resp: ComputeResponse) -> None:
+        kind = response_kind(resp)
+        if kind == "frontiers":
+            f = resp.frontiers
+            self._frontiers.setdefault(replica_id, {})[f.id] = frontier_from_proto(f.write_frontier)
+        elif kind == "peek_response":
+            pr = resp.peek_response
+            entry = self._peeks.get(pr.uuid)
+            if entry is not None and not entry[1].done():
+                entry[1].set_result(pr)
+        elif kind == "subscribe_response":
+            if self._subscribe_handler is not None:
+                self._subscribe_handler(replica_id, resp.subscribe_response)
+        else:
+            log.warning("unexpected compute response %r from %s/%d", kind, replica_id, process_id)
