@@ -81,7 +81,7 @@ class IntrospectionEngine:
         with self._lock:
             rw = rewrite(sql, param_oids, relations, search_path, session_vars)
             rel = self._relation(rw, [None] * len(rw.param_order))
-            columns, _ = self._columns(rel)
+            columns, _ = self._columns(rel, rw)
             return StatementDescription(
                 param_oids=tuple(p.oid for p in rw.param_types), columns=columns
             )
@@ -104,7 +104,7 @@ class IntrospectionEngine:
                 )
             bound = [_bind_value(params[i]) for i in rw.param_order]
             rel = self._relation(rw, bound)
-            columns, rtypes = self._columns(rel)
+            columns, rtypes = self._columns(rel, rw)
             try:
                 table = rel.to_arrow_table()
             except duckdb.Error as e:
@@ -131,12 +131,13 @@ class IntrospectionEngine:
 
     @staticmethod
     def _columns(
-        rel: duckdb.DuckDBPyRelation,
+        rel: duckdb.DuckDBPyRelation, rw: Rewritten
     ) -> tuple[tuple[Column, ...], list[ResultType]]:
         rtypes = [result_type(t) for t in rel.types]
+        names = rw.column_names(rel.columns)
         cols = tuple(
             Column(name=name, type=rt.type, nullable=True, is_array=rt.is_array)
-            for name, rt in zip(rel.columns, rtypes, strict=True)
+            for name, rt in zip(names, rtypes, strict=True)
         )
         return cols, rtypes
 

@@ -39,6 +39,9 @@ def translate(e: duckdb.Error) -> errors.PymzError:
         m = re.search(r'Referenced column "([^"]*)"', raw)
         name = m.group(1) if m else "?"
         return errors.UndefinedColumn(f'column "{name}" does not exist')
+    m = re.search(r'column named "([^"]*)"|column "([^"]*)" referenced that exists', raw)
+    if m:
+        return errors.UndefinedColumn(f'column "{m.group(1) or m.group(2)}" does not exist')
     if "referenced table" in low and "not found" in low:
         m = re.search(r'Referenced table "([^"]*)"', raw)
         name = m.group(1) if m else "?"

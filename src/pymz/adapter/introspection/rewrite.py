@@ -71,6 +71,33 @@ class Rewritten:
     relations: tuple[RelationSnapshot, ...]
     param_types: tuple[ParamType, ...]
     param_order: tuple[int, ...]
+    # PostgreSQL's name for each top-level projection (None: a star, expanded by DuckDB).
+    output_names: tuple[str | None, ...] = ()
+
+    def column_names(self, duckdb_names: Sequence[str]) -> list[str]:
+        """Rename DuckDB's output columns as PostgreSQL would name them.
+
+        Renaming happens after the fact instead of by adding aliases, because aliases change
+        what names WHERE/GROUP BY can see in DuckDB. Projections before the first star and
+        after the last one are matched by position; ones between two stars keep DuckDB's
+        names.
+        """
+        out = list(duckdb_names)
+        names = self.output_names
+        if not names:
+            return out
+        stars = [i for i, n in enumerate(names) if n is None]
+        if not stars and len(names) != len(out):
+            return out
+        head = names[: stars[0]] if stars else names
+        tail = names[stars[-1] + 1 :] if stars else ()
+        if len(head) + len(tail) > len(out):
+            return out
+        for i, n in enumerate(head):
+            out[i] = n or out[i]
+        for j, n in enumerate(tail):
+            out[len(out) - len(tail) + j] = n or out[len(out) - len(tail) + j]
+        return out
 
 
 def _ident_name(ident: exp.Expr | None) -> str:
@@ -455,7 +482,7 @@ def rewrite(
     tree = parse_one(sql)
     rw = _Rewriter(relations, search_path, session_vars)
 
-    # Output names first: later rewrites replace expressions that carry the names.
+    # Output names first: later rewrites replace the expressions that carry them.
     top = _leftmost_select(tree)
     names: list[str | None] = []
     if top is not None:
@@ -494,19 +521,10 @@ def rewrite(
 
     out = rw.rewrite_functions(tree)
 
-    top = _leftmost_select(out)
-    if top is not None and len(top.expressions) == len(names):
-        top.set(
-            "expressions",
-            [
-                e if name is None or isinstance(e, exp.Alias)
-                else exp.alias_(e, name, quoted=True)
-                for e, name in zip(top.expressions, names, strict=True)
-            ],
-        )
     return Rewritten(
         duckdb_sql=out.sql(dialect="duckdb"),
         relations=tuple(rw.used.values()),
         param_types=resolved,
         param_order=order,
+        output_names=tuple(names),
     )

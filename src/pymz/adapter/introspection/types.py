@@ -174,14 +174,18 @@ def result_type(duck: DuckDBPyType | str) -> ResultType:
     return ResultType(st, is_array, True)
 
 
+# The default context rounds to 28 digits; DuckDB decimals carry up to 38.
+_WIDE = decimal.Context(prec=80)
+
+
 def _normalize_decimal(d: decimal.Decimal) -> decimal.Decimal:
     # Materialize prints numerics without trailing fractional zeros; DuckDB pads to the scale.
     if not d.is_finite():
         return d
-    n = d.normalize()
+    n = d.normalize(_WIDE)
     exp = n.as_tuple().exponent
     if isinstance(exp, int) and exp > 0:
-        n = n.quantize(decimal.Decimal(1))
+        n = n.quantize(decimal.Decimal(1), context=_WIDE)
     return n
 
 
