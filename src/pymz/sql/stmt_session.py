@@ -42,7 +42,7 @@ def parse_set(p: Parser) -> ast.Statement:
         return ast.SetVariable("timezone", (value,), local, position=pos)
     name, pos = _variable_name(p)
     if p.consume(T.EQ) is None and not p.parse_kw("TO"):
-        raise p.error("one of = or TO")
+        raise p.error("equals sign or TO")
     if p.parse_kw("DEFAULT"):
         return ast.SetVariable(name, None, local, position=pos)
     values = tuple(p.comma_separated(lambda: p.value("variable value")))
