@@ -120,6 +120,9 @@ class Coordinator:
         if request.database:
             variables.set("database", request.database, report=False)
         for name, value in request.options.items():
+            # Some drivers quote startup values (asyncpg sends client_encoding='utf-8').
+            if len(value) >= 2 and value[0] == value[-1] == "'":
+                value = value[1:-1]
             variables.set(name, value, report=False)
         if self.catalog.database_by_name(variables.get("database")) is None:
             session.notice(f'session database "{variables.get("database")}" does not exist',

@@ -1,0 +1,16 @@
+"""Fixtures shared by the integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.environmentd_harness import Environmentd, running_environmentd
+
+
+@pytest.fixture
+def environmentd(tmp_path: Path) -> Iterator[Environmentd]:
+    with running_environmentd(tmp_path / "mzdata") as env:
+        yield env
