@@ -371,3 +371,37 @@ def test_gc_deletes_old_unreferenced_blobs_and_truncates_consensus(
         (("k", 1), 2, 1),
         (("k", 2), 2, 1),
     ]
+
+
+_WRITER_CHILD = """
+import sys
+from pymz.persist import FileBlob, PersistClient, consensus_from_url
+from test_persist_shards import SCHEMA
+client = PersistClient(FileBlob(sys.argv[1]), consensus_from_url(sys.argv[2]))
+w = client.open_writer("s", SCHEMA)
+for i in range(5):
+    assert w.compare_and_append([(("child", i), i, 1)], i, i + 1) is None
+"""
+
+
+def test_blocking_listen_follows_another_process(
+    make_client: Factory, consensus_url: str, tmp_path: Path
+) -> None:
+    client = make_client()
+    r = client.open_reader("s", SCHEMA)
+    listen = r.listen(0)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _WRITER_CHILD, str(tmp_path / "blob"), consensus_url],
+        env={"PYTHONPATH": str(Path(__file__).parent), "PATH": "/usr/bin:/bin"},
+    )
+    seen: list[Update] = []
+    try:
+        while listen.frontier is not None and listen.frontier < 5:
+            ev = listen.next(timeout_s=100)
+            assert ev is not None, "no progress from the writer process"
+            seen.extend(ev.updates)
+    finally:
+        assert proc.wait(timeout=100) == 0
+    # Time 0 is at the as_of, so it belongs to the snapshot, not the listen.
+    assert sorted(seen) == [(("child", i), i, 1) for i in range(1, 5)]
+    assert r.snapshot(0) == [(("child", 0), 0, 1)]

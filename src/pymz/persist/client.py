@@ -261,8 +261,8 @@ class WriteHandle:
         except BaseException:
             # Not committed (fenced, consensus failure): the blob is unreferenced. If the CaS
             # did commit before the error surfaced, the blob is referenced; leave it then.
-            if batch is not None and not _references(self.machine.fetch(), batch.key):
-                self.client.blob.delete(batch.key)
+            if batch is not None:
+                self._delete_if_unreferenced(batch.key)
             raise
         if isinstance(result, UpperMismatch):
             if batch is not None:
@@ -270,6 +270,13 @@ class WriteHandle:
             return result
         self._maybe_compact(result)
         return None
+
+    def _delete_if_unreferenced(self, key: str) -> None:
+        try:
+            if not _references(self.machine.fetch(), key):
+                self.client.blob.delete(key)
+        except PersistError:
+            pass  # consensus unreachable: gc() removes the orphan after its grace period
 
     def _maybe_compact(self, s: ShardState) -> None:
         threshold = self.client.config.compaction_min_batches
