@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 
@@ -175,3 +177,59 @@ def test_describe_does_not_need_values(engine: IntrospectionEngine) -> None:
     d = describe(engine, "SELECT id, 1 / $1 FROM mz_clusters", [T.INT4.oid])
     assert d.columns is not None
     assert [c.type for c in d.columns] == [T.TEXT, T.INT4]
+
+
+# --- casts to object identifiers ---------------------------------------------------------------
+
+
+def test_regtype_and_regclass_casts(engine: IntrospectionEngine) -> None:
+    pg_class = RelationSnapshot("pg_catalog", "pg_class",
+                                (Column("oid", T.OID), Column("relname", T.TEXT)),
+                                [(20001, "mz_clusters")])
+    r = engine.execute(
+        "SELECT 'int4'::regtype, 'integer'::regtype, 'text[]'::regtype, 5::oid, "
+        "'mz_catalog.mz_clusters'::regclass",
+        [], [], relations=[pg_class], search_path=PATH, session_vars={})
+    assert r.rows == [(23, 23, 1009, 5, 20001)]
+    assert all(c.type is T.OID for c in r.columns)
+    with pytest.raises(errors.UndefinedObject):
+        run(engine, "SELECT 'nosuchtype'::regtype")
+    with pytest.raises(errors.FeatureNotSupported):
+        run(engine, "SELECT 'mz_clusters'::regclass")
+
+
+def test_order_by_postgres_output_name(engine: IntrospectionEngine) -> None:
+    r = run(engine, "SELECT replication_factor, count(*) FROM mz_clusters "
+                    "GROUP BY replication_factor ORDER BY count DESC, replication_factor")
+    assert [c.name for c in r.columns] == ["replication_factor", "count"]
+    assert r.rows == [(1, 1), (2, 1)]
+
+
+def test_cancel_interrupts_running_query(engine: IntrospectionEngine) -> None:
+    outcome: list[BaseException | None] = []
+    me, other = object(), object()
+
+    def long_query() -> None:
+        try:
+            engine.execute("SELECT count(*) FROM generate_series(1, 100000000000) AS g(x) "
+                           "WHERE x % 7 = 3", [], [], relations=[], search_path=[],
+                           session_vars={}, owner=me)
+            outcome.append(None)
+        except errors.PymzError as e:
+            outcome.append(e)
+
+    worker = threading.Thread(target=long_query)
+    worker.start()
+    # Keep interrupting until the worker ends: an interrupt sent before the query starts
+    # is lost, so one call alone would race.
+    deadline = time.monotonic() + 60
+    while worker.is_alive() and time.monotonic() < deadline:
+        engine.cancel(other)  # aimed at another session: must not hit this query
+        engine.cancel(me)
+        worker.join(timeout=0.05)
+    assert not worker.is_alive()
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], errors.QueryCanceled)
+    assert outcome[0].sqlstate == "57014"
+    # The engine stays usable afterwards.
+    assert run(engine, "SELECT 1").rows == [(1,)]

@@ -60,8 +60,19 @@ class IntrospectionEngine:
         for stmt in _SETUP:
             self._conn.execute(stmt)
         self._lock = threading.Lock()
+        # Guards _owner so cancel() interrupts only the query it was aimed at.
+        self._owner_lock = threading.Lock()
+        self._owner: object | None = None
         self._loaded: dict[tuple[str, str], RelationSnapshot] = {}
         self._schemas: set[str] = set()
+
+    def cancel(self, owner: object | None = None) -> None:
+        """Interrupt the running query (only if it was started with this ``owner``, when one
+        is given); it raises QueryCanceled. Does not wait for the query lock. A cancel that
+        finds nothing running is a no-op: DuckDB clears the interrupt at the next query."""
+        with self._owner_lock:
+            if owner is None or self._owner is owner:
+                self._conn.interrupt()
 
     def close(self) -> None:
         with self._lock:
@@ -95,7 +106,9 @@ class IntrospectionEngine:
         relations: Sequence[RelationSnapshot],
         search_path: Sequence[str],
         session_vars: Mapping[str, str],
+        owner: object | None = None,
     ) -> QueryResult:
+        """Run the query. ``owner`` (e.g. the session) lets :meth:`cancel` target it."""
         with self._lock:
             rw = rewrite(sql, param_oids, relations, search_path, session_vars)
             if len(params) < len(rw.param_types):
@@ -105,10 +118,15 @@ class IntrospectionEngine:
             bound = [_bind_value(params[i]) for i in rw.param_order]
             rel = self._relation(rw, bound)
             columns, rtypes = self._columns(rel, rw)
+            with self._owner_lock:
+                self._owner = owner
             try:
                 table = rel.to_arrow_table()
             except duckdb.Error as e:
                 raise translate(e) from None
+            finally:
+                with self._owner_lock:
+                    self._owner = None
             converted = [
                 [conv(v) for v in table.column(i).to_pylist()]
                 for i, conv in enumerate(value_converter(rt) for rt in rtypes)

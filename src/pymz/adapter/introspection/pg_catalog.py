@@ -61,6 +61,8 @@ _TYPE_INFO: dict[ScalarType, tuple[str, str]] = {
     ScalarType.UNKNOWN: ("unknown", "X"),
 }
 
+TYPE_NAMES: dict[ScalarType, str] = {t: info[0] for t, info in _TYPE_INFO.items()}
+
 _C = Column
 PG_TYPE_COLUMNS = (
     _C("oid", ScalarType.OID, False),

@@ -19,6 +19,7 @@ from sqlglot.errors import ParseError, TokenError
 
 import pymz
 from pymz import errors
+from pymz.adapter.introspection.pg_catalog import TYPE_NAMES
 from pymz.adapter.introspection.snapshot import RelationSnapshot
 from pymz.adapter.introspection.types import DUCKDB_TYPE
 from pymz.repr import ScalarType
@@ -342,6 +343,33 @@ class _Rewriter:
             return exp.true()
         return None
 
+    def _object_identifier_cast(self, operand: exp.Expr, kind: str) -> exp.Expr:
+        """``::oid``/``::regtype``/``::regclass``: OIDs are UINTEGER here (reported as OID)."""
+        uint = exp.DataType.build("UINTEGER", dialect="duckdb")
+        if kind == "oid" or not (isinstance(operand, exp.Literal) and operand.is_string):
+            return exp.cast(operand, uint)
+        name = str(operand.this).strip().lower()
+        if kind == "regtype":
+            oid = _TYPE_OIDS.get(name)
+            if oid is None:
+                raise errors.UndefinedObject(f'type "{name}" does not exist')
+            return exp.cast(exp.Literal.number(oid), uint)
+        if kind == "regclass":
+            pg_class = self.by_key.get(("pg_catalog", "pg_class"))
+            if pg_class is None:
+                raise errors.FeatureNotSupported("regclass casts need pg_catalog.pg_class")
+            self.used[("pg_catalog", "pg_class")] = pg_class
+            relname = name.rsplit(".", 1)[-1].strip('"')
+            sub = (
+                exp.select("oid")
+                .from_(exp.table_("pg_class", db=internal_schema("pg_catalog"), quoted=True))
+                .where(exp.column("relname").eq(exp.Literal.string(relname)))
+                .limit(1)
+            )
+            found = exp.Subquery(this=sub)
+            return exp.cast(found, uint)
+        raise errors.FeatureNotSupported(f"casting text to {kind} is not supported")
+
     def rewrite_functions(self, tree: exp.Expr) -> exp.Expr:
         def fix(node: exp.Expr) -> exp.Expr:
             # pg_catalog.f(...) → f(...): our replacements and DuckDB's builtins are unqualified.
@@ -354,6 +382,8 @@ class _Rewriter:
             repl = self._replacement(node)
             if repl is not None:
                 return repl
+            if isinstance(node, exp.Cast) and isinstance(node.to, exp.ObjectIdentifier):
+                return self._object_identifier_cast(node.this, node.to.name.lower())
             if isinstance(node, exp.Div | exp.Mod | exp.IntDiv):
                 # DuckDB yields NULL on division by zero; PostgreSQL raises 22012.
                 divisor = node.expression
@@ -462,6 +492,23 @@ def _datatype_to_param(dt: exp.Expr | None) -> ParamType | None:
     return ParamType(st) if st else None
 
 
+def _type_oids() -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in ScalarType:
+        for name in (t.type_name, TYPE_NAMES[t]):
+            out[name] = t.oid
+            if t.array_oid:
+                out[name + "[]"] = t.array_oid
+        if t.array_oid:
+            out["_" + TYPE_NAMES[t]] = t.array_oid
+    out.update({"int": ScalarType.INT4.oid, "float": ScalarType.FLOAT8.oid,
+                "json": ScalarType.JSONB.oid, "decimal": ScalarType.NUMERIC.oid})
+    return out
+
+
+_TYPE_OIDS = _type_oids()
+
+
 def _explicit_param(oid: int) -> ParamType:
     st = ScalarType.from_oid(oid)
     if st is not None:
@@ -520,6 +567,22 @@ def rewrite(
         p.replace(cast)
 
     out = rw.rewrite_functions(tree)
+    top = _leftmost_select(out)
+    if top is not None and len(top.expressions) == len(names):
+        # Alias computed expressions so ORDER BY can use the PostgreSQL name (count, ...).
+        # Bare columns are left alone: `nope AS nope` turns DuckDB's "no such column" error
+        # into a confusing self-reference one.
+        projections = []
+        for e, name in zip(top.expressions, names, strict=True):
+            if (
+                name is not None
+                and not isinstance(e, exp.Column | exp.Alias | exp.Star)
+                and name not in {_ident_name(c.this) for c in e.find_all(exp.Column)}
+            ):
+                projections.append(exp.alias_(e, name, quoted=True))
+            else:
+                projections.append(e)
+        top.set("expressions", projections)
 
     return Rewritten(
         duckdb_sql=out.sql(dialect="duckdb"),
