@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import signal
 from pathlib import Path
 
 import psutil
 import pytest
 
+from pymz.orchestrator import ServiceConfig, ServicePort
+from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
 from tests.integration.environmentd_harness import Environmentd, wait_until
 
 pytestmark = pytest.mark.integration
@@ -148,14 +152,33 @@ def test_startup_reconciliation(environmentd: Environmentd) -> None:
     lost_dirs = replica_dirs(env, "lost")["r1"]
     lost_pids = cluster_pids(env, "lost")
     env.stop()
-    # Lose the service entirely (processes and state), and plant an orphan service dir
-    # copied from it under an id the catalog does not know.
+    # Lose the service entirely (processes and state)...
     for pid in lost_pids:
         os.kill(pid, signal.SIGKILL)
-    service_dir = lost_dirs[0].parent
-    orphan_dir = service_dir.parent / "cluster-u999-replica-u999"
-    service_dir.rename(orphan_dir)
+    shutil.rmtree(lost_dirs[0].parent)
+    # ...and leave behind a replica service the catalog does not know, as a crashed
+    # environmentd could between creating a service and committing its replica.
+    orphan_pids = asyncio.run(_start_orphan(env.data_dir / "run"))
     env.start()
     wait_until(lambda: all_online(env, "lost", 1), 60, what="missing service recreated")
-    wait_until(lambda: not orphan_dir.exists(), 30, what="orphan service dropped")
     assert not (lost_pids & set(cluster_pids(env, "lost")))
+    orphan_dir = env.data_dir / "run" / "cluster-u999-replica-u999"
+    wait_until(lambda: not orphan_dir.exists(), 30, what="orphan service dropped")
+    wait_until(lambda: not any(psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"
+                               for p in orphan_pids), 30, what="orphan processes killed")
+
+
+async def _start_orphan(run_dir: Path) -> list[int]:
+    orch = ProcessOrchestrator(ProcessOrchestratorConfig(run_directory=run_dir))
+    service = await orch.namespace("cluster").ensure_service("u999-replica-u999", ServiceConfig(
+        image="clusterd",
+        args=lambda a: [f"--storagectl-listen-addr={a.listen_addrs['storagectl']}",
+                        f"--computectl-listen-addr={a.listen_addrs['computectl']}"],
+        ports=(ServicePort("storagectl", 2100), ServicePort("computectl", 2101)),
+    ))
+    assert len(service.addresses("computectl")) == 1
+    await orch.detach()
+    pids = []
+    for pid_file in (run_dir / "cluster-u999-replica-u999").glob("*/pid"):
+        pids.append(int(pid_file.read_text().split()[0]))
+    return pids
