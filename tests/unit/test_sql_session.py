@@ -36,6 +36,9 @@ from pymz.sql.ast import (
         ("SET TIME ZONE 'UTC'", SetVariable("timezone", (StringValue("UTC"),))),
         ("SET TIME ZONE LOCAL", SetVariable("timezone", None)),
         ("SET LOCAL TIME ZONE DEFAULT", SetVariable("timezone", None, local=True)),
+        ("SET SCHEMA 'public'", SetVariable("search_path", (StringValue("public"),))),
+        ("SET NAMES 'UTF8'", SetVariable("client_encoding", (StringValue("UTF8"),))),
+        ("SET schema = x", SetVariable("schema", (IdentValue("x"),))),
     ],
 )
 def test_set(sql: str, expected: ast.Statement) -> None:

@@ -40,6 +40,13 @@ def parse_set(p: Parser) -> ast.Statement:
             return ast.SetVariable("timezone", None, local, position=pos)
         value = p.value("variable value")
         return ast.SetVariable("timezone", (value,), local, position=pos)
+    # PostgreSQL's aliases `SET SCHEMA 'x'` and `SET NAMES 'x'` take one value and no `=`.
+    alias = {"SCHEMA": "search_path", "NAMES": "client_encoding"}.get(p.peek().keyword or "")
+    if alias is not None and p.peek(1).kind not in (T.EQ, T.EOF) and not p.peek_kw("TO", k=1):
+        pos = p.next().start + 1
+        if p.parse_kw("DEFAULT"):
+            return ast.SetVariable(alias, None, local, position=pos)
+        return ast.SetVariable(alias, (p.value("variable value"),), local, position=pos)
     name, pos = _variable_name(p)
     if p.consume(T.EQ) is None and not p.parse_kw("TO"):
         raise p.error("equals sign or TO")
