@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.integration.environmentd_harness import Environmentd, running_environmentd
 
 

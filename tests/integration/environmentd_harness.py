@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psutil
 import psycopg
@@ -27,7 +27,7 @@ BIN = Path(sys.executable).parent
 T = TypeVar("T")
 
 
-def wait_until(predicate: Callable[[], T], timeout: float = 30.0, interval: float = 0.05,
+def wait_until(predicate: Callable[[], T | None], timeout: float = 30.0, interval: float = 0.05,
                what: str = "condition") -> T:
     """Poll ``predicate`` until it returns something truthy; fail after ``timeout``."""
     deadline = time.monotonic() + timeout
@@ -76,7 +76,7 @@ class Environmentd:
             data: dict[str, int] = json.loads(listen.read_text())
             return data if data.get("pid") == proc.pid else None
 
-        ports = wait_until(listening, timeout, what="environmentd to listen")
+        ports: dict[str, int] = wait_until(listening, timeout, what="environmentd to listen")
         self.sql_port, self.http_port = ports["sql"], ports["http"]
         wait_until(lambda: self.http_get("/api/readyz")[0] == 200, timeout,
                    what="environmentd readiness")
@@ -133,19 +133,19 @@ class Environmentd:
     def url(self, user: str = "materialize", database: str = "materialize") -> str:
         return f"postgresql://{user}@127.0.0.1:{self.sql_port}/{database}"
 
-    def connect(self, **kwargs: object) -> psycopg.Connection[tuple[object, ...]]:
-        return psycopg.connect(self.url(), autocommit=True, **kwargs)  # type: ignore[arg-type]
+    def connect(self, **kwargs: Any) -> psycopg.Connection[tuple[Any, ...]]:
+        return psycopg.connect(self.url(), autocommit=True, **kwargs)
 
-    def sql(self, query: str, params: Sequence[object] | None = None) -> list[tuple[object, ...]]:
+    def sql(self, query: str, params: Sequence[object] | None = None) -> list[tuple[Any, ...]]:
         with self.connect() as conn, conn.cursor() as cur:
-            cur.execute(query, params)  # type: ignore[arg-type]
+            cur.execute(query.encode(), params)
             return cur.fetchall() if cur.description is not None else []
 
     def psql(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             ["psql", "-X", "-h", "127.0.0.1", "-p", str(self.sql_port), "-U", "materialize",
              "materialize", *args],
-            input=input, capture_output=True, text=True, timeout=60,
+            input=input, capture_output=True, text=True, timeout=60, check=False,
             env={**os.environ, "PGCONNECT_TIMEOUT": "10"},
         )
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import psutil
 import pytest
+from tests.integration.environmentd_harness import Environmentd, wait_until
 
 from pymz.orchestrator import ServiceConfig, ServicePort
 from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
-from tests.integration.environmentd_harness import Environmentd, wait_until
 
 pytestmark = pytest.mark.integration
 

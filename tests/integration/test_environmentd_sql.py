@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import asyncpg
 import psycopg
 import pytest
-
 from tests.integration.environmentd_harness import Environmentd
 
 pytestmark = pytest.mark.integration
@@ -36,11 +36,12 @@ def test_psql_psycopg_asyncpg_connect(environmentd: Environmentd) -> None:
         assert row is not None and row[0] == "u1"
         assert conn.info.parameter_status("server_version") == "9.5.0"
 
-    async def via_asyncpg() -> list[asyncpg.Record]:
+    async def via_asyncpg() -> list[Any]:
         conn = await asyncpg.connect(env.url())
         try:
-            return await conn.fetch("SELECT name, managed FROM mz_catalog.mz_clusters "
+            rows: list[Any] = await conn.fetch("SELECT name, managed FROM mz_catalog.mz_clusters "
                                     "WHERE name = $1", "quickstart")
+            return rows
         finally:
             await conn.close()
 

@@ -34,8 +34,12 @@ from pymz.adapter.introspection import (
     pg_catalog_relations,
 )
 from pymz.adapter.objects_ddl import ObjectSequencer
-from pymz.adapter.plans import DropClustersPlan, DropReplicasPlan, RenameClusterPlan
-from pymz.adapter.plans import RenameReplicaPlan
+from pymz.adapter.plans import (
+    DropClustersPlan,
+    DropReplicasPlan,
+    RenameClusterPlan,
+    RenameReplicaPlan,
+)
 from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.session import Session, TxnState
 from pymz.adapter.show import show_objects_sql
@@ -121,9 +125,8 @@ class Coordinator:
             variables.set("database", request.database, report=False)
         for name, value in request.options.items():
             # Some drivers quote startup values (asyncpg sends client_encoding='utf-8').
-            if len(value) >= 2 and value[0] == value[-1] == "'":
-                value = value[1:-1]
-            variables.set(name, value, report=False)
+            quoted = len(value) >= 2 and value[0] == value[-1] == "'"
+            variables.set(name, value[1:-1] if quoted else value, report=False)
         if self.catalog.database_by_name(variables.get("database")) is None:
             session.notice(f'session database "{variables.get("database")}" does not exist',
                            sqlstate="00000")

@@ -9,8 +9,8 @@ must tolerate it), nor exactly-once delivery of status events (statuses are leve
 """
 
 from pymz.orchestrator.types import (
-    LabelSelector,
     LabelSelectionLogic,
+    LabelSelector,
     NamespacedOrchestrator,
     Orchestrator,
     Service,
