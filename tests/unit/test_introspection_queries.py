@@ -276,3 +276,36 @@ def test_describe_matches_execute(engine: IntrospectionEngine) -> None:
     r = run(engine, sql, ["u2"])
     assert d.columns == r.columns
     assert r.rows == [("analytics", 2)]
+
+
+def test_driver_type_introspection_shape(engine: IntrospectionEngine) -> None:
+    """The constructs asyncpg's type introspection uses: $1::oid[], = any(), regtype::text,
+    WITH RECURSIVE, LEFT JOINs against pg_type/pg_range."""
+    rels = pg_catalog_relations([DatabaseEntry(1, "materialize")],
+                                [SchemaEntry(11, "pg_catalog"), SchemaEntry(12, "mz_catalog")],
+                                VARS)
+    sql = """
+        WITH RECURSIVE tree(oid, name, elemtype, depth) AS (
+            SELECT t.oid, t.typname, t.typelem, 0 FROM pg_catalog.pg_type AS t
+            LEFT JOIN pg_range r ON t.oid = r.rngtypid
+            WHERE t.oid = any($1::oid[])
+            UNION ALL
+            SELECT t.oid, t.typname, t.typelem, tt.depth + 1
+            FROM pg_type t, tree tt WHERE tt.elemtype <> 0 AND t.oid = tt.elemtype
+        )
+        SELECT DISTINCT *, elemtype::regtype::text AS elemtype_name FROM tree
+        ORDER BY depth DESC"""
+    d = engine.describe(sql, [], relations=rels, search_path=["public"], session_vars=VARS)
+    assert d.param_oids == (T.OID.array_oid,)
+    r = run(engine, sql, [[T.MZ_TIMESTAMP.array_oid]], relations=rels)
+    assert r.rows == [
+        (T.MZ_TIMESTAMP.oid, "mz_timestamp", 0, 1, "-"),
+        (T.MZ_TIMESTAMP.array_oid, "_mz_timestamp", T.MZ_TIMESTAMP.oid, 0, "mz_timestamp"),
+    ]
+
+
+def test_cast_column_names(engine: IntrospectionEngine) -> None:
+    r = run(engine, "SELECT oid::int::text, 1::int::text, 'int4'::regtype::text, (SELECT 1), "
+                    "(SELECT name) FROM mz_clusters LIMIT 1")
+    assert [c.name for c in r.columns] == ["oid", "text", "text", "?column?", "name"]
+    assert r.rows[0][2] == "integer"

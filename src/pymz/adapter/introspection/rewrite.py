@@ -124,10 +124,18 @@ def _syntax_error(sql: str, e: ParseError | TokenError) -> errors.SqlSyntaxError
     return errors.SqlSyntaxError(f"syntax error: {message}", position=position)
 
 
+# sqlglot cannot parse arrays of object-identifier types (`$1::oid[]`, asyncpg sends it);
+# spell them as DuckDB's UINTEGER[], which is how OIDs are stored anyway.
+_OID_ARRAY_CAST = re.compile(
+    r"::\s*(?:oid|regtype|regclass|regproc|regnamespace)\s*\[\s*\]", re.IGNORECASE
+)
+
+
 def parse_one(sql: str) -> exp.Query:
     """Parse exactly one PostgreSQL query; anything but a query is rejected."""
     try:
-        stmts = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
+        text = _OID_ARRAY_CAST.sub("::uinteger[]", sql)
+        stmts = [s for s in sqlglot.parse(text, read="postgres") if s is not None]
     except (ParseError, TokenError) as e:
         raise _syntax_error(sql, e) from None
     if not stmts:
@@ -170,48 +178,55 @@ _CAST_NAMES: dict[exp.DType, str] = {
 
 def pg_column_name(e: exp.Expr) -> str | None:
     """PostgreSQL's FigureColname, approximately: alias, column, function name, the type of
-    a cast of an unnamed expression, a few keywords; otherwise ``?column?``."""
-    if isinstance(e, exp.Alias):
-        return e.alias
-    if isinstance(e, exp.Column):
-        return None if isinstance(e.this, exp.Star) else _ident_name(e.this)
-    if isinstance(e, exp.Star):
+    a cast of a weakly named expression, a few keywords; otherwise ``?column?``. None marks
+    a star (DuckDB names the expanded columns)."""
+    if isinstance(e, exp.Star) or (isinstance(e, exp.Column) and isinstance(e.this, exp.Star)):
         return None
+    return _figure(e)[0] or "?column?"
+
+
+def _figure(e: exp.Expr) -> tuple[str | None, int]:
+    """(name, strength) as in PostgreSQL: 2 for names from columns and functions, 1 for
+    names from keywords or cast types, 0 for none. A cast keeps a strength-2 inner name."""
+    if isinstance(e, exp.Alias):
+        return e.alias, 2
+    if isinstance(e, exp.Column):
+        return _ident_name(e.this), 2
     if isinstance(e, exp.Cast):
-        inner = pg_column_name(e.this)
-        if inner is not None and inner != "?column?":
-            return inner
+        name, strength = _figure(e.this)
+        if strength == 2:
+            return name, 2
         to = e.to
         if isinstance(to, exp.DataType):
-            return _CAST_NAMES.get(to.this, to.sql("postgres").lower().split("(")[0])
-        return "?column?"
+            return _CAST_NAMES.get(to.this, to.sql("postgres").lower().split("(")[0]), 1
+        if isinstance(to, exp.ObjectIdentifier):
+            return to.name.lower(), 1
+        return name, strength
     if isinstance(e, exp.Paren):
-        return pg_column_name(e.this)
+        return _figure(e.this)
     if isinstance(e, exp.Dot) and isinstance(e.expression, exp.Func):
-        return pg_column_name(e.expression)
-    if isinstance(e, exp.Case):
-        return "case"
+        return _figure(e.expression)
+    keyword = {exp.Case: "case", exp.Array: "array", exp.Interval: "interval"}
+    for kcls, kname in keyword.items():
+        if isinstance(e, kcls):
+            return kname, 1
     if isinstance(e, exp.Exists):
-        return "exists"
-    if isinstance(e, exp.Array):
-        return "array"
-    if isinstance(e, exp.Interval):
-        return "interval"
+        return "exists", 2
     if isinstance(e, exp.Coalesce):
-        return "coalesce"
-    if isinstance(e, exp.Subquery) and isinstance(e.this, exp.Select):
-        projections = e.this.expressions
-        if len(projections) == 1:
-            return pg_column_name(projections[0]) or "?column?"
-        return "?column?"
+        return "coalesce", 2
+    if isinstance(e, exp.Subquery):
+        inner = e.this
+        if isinstance(inner, exp.Select) and len(inner.expressions) == 1:
+            return _figure(inner.expressions[0])
+        return None, 0
     for cls, name in _FUNC_NAMES.items():
         if isinstance(e, cls):
-            return name
+            return name, 2
     if isinstance(e, exp.Anonymous):
-        return str(e.name).lower()
+        return str(e.name).lower(), 2
     if isinstance(e, exp.Func) and not isinstance(e, exp.Binary | exp.Unary):
-        return e.sql_name().lower()
-    return "?column?"
+        return e.sql_name().lower(), 2
+    return None, 0
 
 
 def _leftmost_select(q: exp.Expr) -> exp.Select | None:
@@ -382,6 +397,21 @@ class _Rewriter:
             repl = self._replacement(node)
             if repl is not None:
                 return repl
+            if (
+                isinstance(node, exp.Cast)
+                and isinstance(node.to, exp.DataType)
+                and node.to.this in (exp.DType.TEXT, exp.DType.VARCHAR)
+                and isinstance(node.this, exp.Cast)
+                and isinstance(node.this.to, exp.ObjectIdentifier)
+                and node.this.to.name.lower() == "regtype"
+            ):
+                operand = node.this.this
+                if isinstance(operand, exp.Literal) and operand.is_string:
+                    oid = _TYPE_OIDS.get(str(operand.this).strip().lower())
+                    if oid is None:
+                        raise errors.UndefinedObject(f'type "{operand.this}" does not exist')
+                    operand = exp.Literal.number(oid)
+                return _regtype_name(operand)
             if isinstance(node, exp.Cast) and isinstance(node.to, exp.ObjectIdentifier):
                 return self._object_identifier_cast(node.this, node.to.name.lower())
             if isinstance(node, exp.Div | exp.Mod | exp.IntDiv):
@@ -483,8 +513,12 @@ _SQLGLOT_TO_SCALAR: dict[exp.DType, ScalarType] = {
 
 
 def _datatype_to_param(dt: exp.Expr | None) -> ParamType | None:
+    if isinstance(dt, exp.ObjectIdentifier):
+        return ParamType(ScalarType.OID)
     if not isinstance(dt, exp.DataType):
         return None
+    if dt.this == exp.DType.USERDEFINED and _ident_name(dt.args.get("kind")) == "uinteger":
+        return ParamType(ScalarType.OID)
     if dt.this == exp.DataType.Type.ARRAY and dt.expressions:
         inner = _datatype_to_param(dt.expressions[0])
         return ParamType(inner.type, True) if inner else None
@@ -507,6 +541,19 @@ def _type_oids() -> dict[str, int]:
 
 
 _TYPE_OIDS = _type_oids()
+
+
+def _regtype_name(operand: exp.Expr) -> exp.Expr:
+    """``oid::regtype::text``: the type's SQL name, as PostgreSQL's regtype output gives it
+    (``-`` for 0, the number for OIDs it does not know)."""
+    case = exp.Case(this=operand.copy())
+    case = case.when(exp.Literal.number(0), exp.Literal.string("-"))
+    for t in ScalarType:
+        case = case.when(exp.Literal.number(t.oid), exp.Literal.string(t.type_name))
+        if t.array_oid:
+            array_name = exp.Literal.string(t.type_name + "[]")
+            case = case.when(exp.Literal.number(t.array_oid), array_name)
+    return case.else_(exp.cast(operand.copy(), "VARCHAR"))
 
 
 def _explicit_param(oid: int) -> ParamType:
