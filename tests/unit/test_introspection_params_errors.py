@@ -233,3 +233,19 @@ def test_cancel_interrupts_running_query(engine: IntrospectionEngine) -> None:
     assert outcome[0].sqlstate == "57014"
     # The engine stays usable afterwards.
     assert run(engine, "SELECT 1").rows == [(1,)]
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SELECT 1 WHERE $1", T.BOOL.oid),
+        ("SELECT name FROM mz_clusters WHERE replication_factor BETWEEN $1 AND 3",
+         T.INT4.oid),
+        ("SELECT $1 BETWEEN 1 AND 3", T.INT4.oid),
+        ("SELECT name FROM mz_clusters WHERE name LIKE $1", T.TEXT.oid),
+        ("SELECT $1 + 1", T.INT4.oid),
+    ],
+)
+def test_more_inferred_param_types(engine: IntrospectionEngine, sql: str,
+                                   expected: int) -> None:
+    assert describe(engine, sql).param_oids == (expected,)

@@ -309,3 +309,15 @@ def test_cast_column_names(engine: IntrospectionEngine) -> None:
                     "(SELECT name) FROM mz_clusters LIMIT 1")
     assert [c.name for c in r.columns] == ["oid", "text", "text", "?column?", "name"]
     assert r.rows[0][2] == "integer"
+
+
+def test_values_and_current_schemas(engine: IntrospectionEngine) -> None:
+    r = run(engine, "VALUES (1, 'a'), (2, 'b')")
+    assert [c.name for c in r.columns] == ["column1", "column2"]
+    assert r.rows == [(1, "a"), (2, "b")]
+    r = run(engine, "SELECT column2 FROM (VALUES (1, 'a')) v WHERE column1 = 1")
+    assert r.rows == [("a",)]
+    r = run(engine, "SELECT current_schemas(true), current_schemas(false)",
+            search_path=["public"])
+    assert r.columns[0] == Column("current_schemas", T.TEXT, is_array=True)
+    assert r.rows == [(["mz_catalog", "pg_catalog", "public"], ["public"])]

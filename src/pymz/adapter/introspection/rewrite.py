@@ -131,7 +131,7 @@ _OID_ARRAY_CAST = re.compile(
 )
 
 
-def parse_one(sql: str) -> exp.Query:
+def parse_one(sql: str) -> exp.Query | exp.Values:
     """Parse exactly one PostgreSQL query; anything but a query is rejected."""
     try:
         text = _OID_ARRAY_CAST.sub("::uinteger[]", sql)
@@ -143,7 +143,7 @@ def parse_one(sql: str) -> exp.Query:
     if len(stmts) > 1:
         raise errors.FeatureNotSupported("introspection queries must be a single statement")
     stmt = stmts[0]
-    if not isinstance(stmt, exp.Query):
+    if not isinstance(stmt, exp.Query | exp.Values):
         raise errors.FeatureNotSupported(
             f"statement not supported over catalog relations: {stmt.key.upper()}"
         )
@@ -227,6 +227,21 @@ def _figure(e: exp.Expr) -> tuple[str | None, int]:
     if isinstance(e, exp.Func) and not isinstance(e, exp.Binary | exp.Unary):
         return e.sql_name().lower(), 2
     return None, 0
+
+
+def _name_values_columns(tree: exp.Expr) -> None:
+    """PostgreSQL names the columns of a VALUES list column1, column2...; DuckDB col0..."""
+    for v in tree.find_all(exp.Values):
+        if v is tree or not v.expressions:
+            continue
+        first = v.expressions[0]
+        width = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+        cols = [exp.to_identifier(f"column{i + 1}") for i in range(width)]
+        alias = v.args.get("alias")
+        if alias is None:
+            v.set("alias", exp.TableAlias(this=exp.to_identifier("values"), columns=cols))
+        elif not alias.columns:
+            alias.set("columns", cols)
 
 
 def _leftmost_select(q: exp.Expr) -> exp.Select | None:
@@ -324,6 +339,10 @@ class _Rewriter:
             if not self.search_path:
                 return exp.cast(exp.Null(), "VARCHAR")
             return exp.Literal.string(self.search_path[0])
+        if isinstance(node, exp.CurrentSchemas):
+            implicit = isinstance(node.this, exp.Boolean) and bool(node.this.this)
+            schemas = self.path if implicit else self.search_path
+            return exp.Array(expressions=[exp.Literal.string(s) for s in schemas])
         if not isinstance(node, exp.Anonymous):
             return None
         fname = str(node.name).lower()
@@ -470,8 +489,13 @@ class _Rewriter:
             return _datatype_to_param(parent.to) or ParamType(ScalarType.TEXT)
         if isinstance(parent, exp.Limit | exp.Offset):
             return ParamType(ScalarType.INT8)
-        if isinstance(parent, exp.And | exp.Or | exp.Not):
+        if isinstance(parent, exp.And | exp.Or | exp.Not | exp.Where | exp.Having):
             return ParamType(ScalarType.BOOL)
+        if isinstance(parent, exp.Between) and child is not parent.this:
+            return self._expr_type(parent.this) or ParamType(ScalarType.TEXT)
+        if isinstance(parent, exp.Between):
+            low = self._expr_type(parent.args["low"]) or self._expr_type(parent.args["high"])
+            return low or ParamType(ScalarType.TEXT)
         if isinstance(parent, exp.In) and child is not parent.this:
             return self._expr_type(parent.this) or ParamType(ScalarType.TEXT)
         if isinstance(parent, exp.Any) and isinstance(parent.parent, exp.EQ):
@@ -581,8 +605,13 @@ def rewrite(
     names: list[str | None] = []
     if top is not None:
         names = [pg_column_name(e) for e in top.expressions]
+    elif isinstance(tree, exp.Values) and tree.expressions:
+        first = tree.expressions[0]
+        width = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+        names = [f"column{i + 1}" for i in range(width)]
 
     rw.resolve_tables(tree)
+    _name_values_columns(tree)
 
     params = list(tree.find_all(exp.Parameter))
     used: set[int] = set()
