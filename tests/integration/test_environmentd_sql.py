@@ -200,3 +200,17 @@ def test_catalog_survives_restart(environmentd: Environmentd) -> None:
     env.sql("CREATE CLUSTER after (SIZE = '1', REPLICATION FACTOR = 0)")
     new_id = env.sql("SELECT id FROM mz_clusters WHERE name = 'after'")[0][0]
     assert new_id not in {i for i, _ in ids}
+
+
+def test_cancel_running_query(environmentd: Environmentd) -> None:
+    import threading
+
+    with environmentd.connect() as conn:
+        timer = threading.Timer(0.5, conn.cancel)
+        timer.start()
+        try:
+            with pytest.raises(psycopg.errors.QueryCanceled):
+                conn.execute("SELECT count(*) FROM generate_series(1, 100000000000) AS a")
+        finally:
+            timer.cancel()
+        assert conn.execute("SELECT 1").fetchone() == (1,)

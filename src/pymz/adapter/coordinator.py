@@ -134,6 +134,10 @@ class Coordinator:
         self.metrics.sessions.inc()
         return session
 
+    def cancel_query(self, session: Session) -> None:
+        """Interrupt ``session``'s query running in a worker thread, if any."""
+        self._engine.cancel(owner=session)
+
     def end_session(self, session: Session) -> None:
         if self.sessions.pop(session.connection_id, None) is not None:
             self.metrics.sessions.dec()
@@ -162,7 +166,7 @@ class Coordinator:
         search_path = [s.strip() for s in session.vars.get("search_path").split(",") if s]
         values = session.vars.all()
         values.update(user=session.user, environment_id=self._config.environment_id,
-                      backend_pid=str(session.connection_id), mz_version=__version__)
+                      connection_id=str(session.connection_id), mz_version=__version__)
         return {"relations": self._relations(values),
                 "search_path": ["mz_catalog", "pg_catalog", *search_path],
                 "session_vars": values}
@@ -240,7 +244,7 @@ class Coordinator:
                                                **ctx)  # type: ignore[arg-type]
                 result: QueryResult = await asyncio.to_thread(
                     self._engine.execute, text, list(params), list(desc.param_oids),
-                    **ctx)  # type: ignore[arg-type]
+                    owner=session, **ctx)  # type: ignore[arg-type]
                 return result
             case ast.ShowVariable():
                 return self._show_variable(session, stmt)

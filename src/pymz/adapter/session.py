@@ -80,6 +80,7 @@ class Session:
 
     def cancel(self) -> None:
         if self._current is not None and not self._current.done():
+            self._coord.cancel_query(self)
             self._current.cancel()
 
     def drain_notices(self) -> list[Notice]:
