@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import asyncpg
@@ -203,8 +204,6 @@ def test_catalog_survives_restart(environmentd: Environmentd) -> None:
 
 
 def test_cancel_running_query(environmentd: Environmentd) -> None:
-    import threading
-
     with environmentd.connect() as conn:
         timer = threading.Timer(0.5, conn.cancel)
         timer.start()
