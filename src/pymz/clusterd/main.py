@@ -15,7 +15,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pymz.clusterd.server import ComputeServicer, Endpoint, Metrics, StorageServicer
-from pymz.clusterd.timely import TimelyMesh, split_addr
+from pymz.clusterd.timely import TimelyMesh, split_addr, unix_path
 from pymz.compute.runtime import ComputeRuntime
 from pymz.compute_client.protocol import (
     ComputeCommand,
@@ -99,8 +99,13 @@ class Clusterd:
             app.router.add_get("/api/introspection", self._introspection)
             self.http = web.AppRunner(app, access_log=None)
             await self.http.setup()
-            host, port = split_addr(self.args.internal_http_listen_addr)
-            await web.TCPSite(self.http, host, port).start()
+            addr = self.args.internal_http_listen_addr
+            path = unix_path(addr)
+            if path is not None:
+                await web.UnixSite(self.http, path).start()
+            else:
+                host, port = split_addr(addr)
+                await web.TCPSite(self.http, host, port).start()
         log.info(
             "clusterd process %d (environment %s, %d workers) serving storagectl %s, "
             "computectl %s, timely peers %s",

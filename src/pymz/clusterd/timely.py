@@ -21,6 +21,11 @@ def split_addr(addr: str) -> tuple[str, int]:
     return host.strip("[]") or "0.0.0.0", int(port)
 
 
+def unix_path(addr: str) -> str | None:
+    """The socket path of a ``unix:PATH`` address (gRPC's spelling), else None."""
+    return addr.removeprefix("unix://").removeprefix("unix:") if addr.startswith("unix:") else None
+
+
 class TimelyMesh:
     def __init__(self, process: int, listen_addr: str | None, peers: list[str]) -> None:
         self.process = process
@@ -33,8 +38,12 @@ class TimelyMesh:
 
     async def start(self) -> None:
         if self.listen_addr is not None:
-            host, port = split_addr(self.listen_addr)
-            self._server = await asyncio.start_server(self._accept, host, port)
+            path = unix_path(self.listen_addr)
+            if path is not None:
+                self._server = await asyncio.start_unix_server(self._accept, path)
+            else:
+                host, port = split_addr(self.listen_addr)
+                self._server = await asyncio.start_server(self._accept, host, port)
         for i, addr in enumerate(self.peers[: self.process]):
             self._tasks.append(asyncio.create_task(self._dial(i, addr)))
 
@@ -53,10 +62,14 @@ class TimelyMesh:
 
     async def _dial(self, index: int, addr: str) -> None:
         delay = 0.1
-        host, port = split_addr(addr)
+        path = unix_path(addr)
         while True:
             try:
-                _, writer = await asyncio.open_connection(host, port)
+                if path is not None:
+                    _, writer = await asyncio.open_unix_connection(path)
+                else:
+                    host, port = split_addr(addr)
+                    _, writer = await asyncio.open_connection(host, port)
                 writer.write(_GREETING + b" %d\n" % self.process)
                 await writer.drain()
                 self._writers.append(writer)

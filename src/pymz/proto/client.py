@@ -290,6 +290,9 @@ class ReplicaConnections(Generic[CmdT, RespT]):
             return "timed out connecting or waiting for the handshake", False
         except StopAsyncIteration:
             return "stream closed before the handshake", False
+        except Exception as e:  # a bug in a response handler must not end the retry loop
+            log.exception("%s replica %s: control stream failed", self._name, link.replica_id)
+            return f"internal error: {e}", False
         finally:
             link.queue = None
             await channel.close(None)
