@@ -4,46 +4,49 @@
 # source: pymz/proto/common.proto
 # Protobuf Python Version: 7.35.1
 """Generated protocol buffer code."""
-
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import descriptor_pool as _descriptor_pool
 from google.protobuf import runtime_version as _runtime_version
 from google.protobuf import symbol_database as _symbol_database
 from google.protobuf.internal import builder as _builder
-
 _runtime_version.ValidateProtobufRuntimeVersion(
-    _runtime_version.Domain.PUBLIC, 7, 35, 1, "", "pymz/proto/common.proto"
+    _runtime_version.Domain.PUBLIC,
+    7,
+    35,
+    1,
+    '',
+    'pymz/proto/common.proto'
 )
 # @@protoc_insertion_point(imports)
 
 _sym_db = _symbol_database.Default()
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(
-    b'\n\x17pymz/proto/common.proto\x12\npymz.proto"\'\n\x05Hello\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\r\n\x05nonce\x18\x02 \x01(\t"L\n\x08HelloAck\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\r\n\x05nonce\x18\x02 \x01(\t\x12\x0f\n\x07process\x18\x03 \x01(\r\x12\x0f\n\x07workers\x18\x04 \x01(\r"\x19\n\x08\x46rontier\x12\r\n\x05times\x18\x01 \x03(\x04"\x18\n\x16InitializationComplete"\r\n\x0b\x41llowWrites"\x81\x01\n\x13UpdateConfiguration\x12;\n\x06params\x18\x01 \x03(\x0b\x32+.pymz.proto.UpdateConfiguration.ParamsEntry\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01"E\n\x0f\x41llowCompaction\x12\n\n\x02id\x18\x01 \x01(\t\x12&\n\x08\x66rontier\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontierb\x06proto3'
-)
+
+
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17pymz/proto/common.proto\x12\npymz.proto\"\'\n\x05Hello\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\r\n\x05nonce\x18\x02 \x01(\t\"L\n\x08HelloAck\x12\x0f\n\x07version\x18\x01 \x01(\r\x12\r\n\x05nonce\x18\x02 \x01(\t\x12\x0f\n\x07process\x18\x03 \x01(\r\x12\x0f\n\x07workers\x18\x04 \x01(\r\"\x19\n\x08\x46rontier\x12\r\n\x05times\x18\x01 \x03(\x04\"\x18\n\x16InitializationComplete\"\r\n\x0b\x41llowWrites\"\x81\x01\n\x13UpdateConfiguration\x12;\n\x06params\x18\x01 \x03(\x0b\x32+.pymz.proto.UpdateConfiguration.ParamsEntry\x1a-\n\x0bParamsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"E\n\x0f\x41llowCompaction\x12\n\n\x02id\x18\x01 \x01(\t\x12&\n\x08\x66rontier\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontierb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, "pymz.proto.common_pb2", _globals)
+_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pymz.proto.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-    DESCRIPTOR._loaded_options = None
-    _globals["_UPDATECONFIGURATION_PARAMSENTRY"]._loaded_options = None
-    _globals["_UPDATECONFIGURATION_PARAMSENTRY"]._serialized_options = b"8\001"
-    _globals["_HELLO"]._serialized_start = 39
-    _globals["_HELLO"]._serialized_end = 78
-    _globals["_HELLOACK"]._serialized_start = 80
-    _globals["_HELLOACK"]._serialized_end = 156
-    _globals["_FRONTIER"]._serialized_start = 158
-    _globals["_FRONTIER"]._serialized_end = 183
-    _globals["_INITIALIZATIONCOMPLETE"]._serialized_start = 185
-    _globals["_INITIALIZATIONCOMPLETE"]._serialized_end = 209
-    _globals["_ALLOWWRITES"]._serialized_start = 211
-    _globals["_ALLOWWRITES"]._serialized_end = 224
-    _globals["_UPDATECONFIGURATION"]._serialized_start = 227
-    _globals["_UPDATECONFIGURATION"]._serialized_end = 356
-    _globals["_UPDATECONFIGURATION_PARAMSENTRY"]._serialized_start = 311
-    _globals["_UPDATECONFIGURATION_PARAMSENTRY"]._serialized_end = 356
-    _globals["_ALLOWCOMPACTION"]._serialized_start = 358
-    _globals["_ALLOWCOMPACTION"]._serialized_end = 427
+  DESCRIPTOR._loaded_options = None
+  _globals['_UPDATECONFIGURATION_PARAMSENTRY']._loaded_options = None
+  _globals['_UPDATECONFIGURATION_PARAMSENTRY']._serialized_options = b'8\001'
+  _globals['_HELLO']._serialized_start=39
+  _globals['_HELLO']._serialized_end=78
+  _globals['_HELLOACK']._serialized_start=80
+  _globals['_HELLOACK']._serialized_end=156
+  _globals['_FRONTIER']._serialized_start=158
+  _globals['_FRONTIER']._serialized_end=183
+  _globals['_INITIALIZATIONCOMPLETE']._serialized_start=185
+  _globals['_INITIALIZATIONCOMPLETE']._serialized_end=209
+  _globals['_ALLOWWRITES']._serialized_start=211
+  _globals['_ALLOWWRITES']._serialized_end=224
+  _globals['_UPDATECONFIGURATION']._serialized_start=227
+  _globals['_UPDATECONFIGURATION']._serialized_end=356
+  _globals['_UPDATECONFIGURATION_PARAMSENTRY']._serialized_start=311
+  _globals['_UPDATECONFIGURATION_PARAMSENTRY']._serialized_end=356
+  _globals['_ALLOWCOMPACTION']._serialized_start=358
+  _globals['_ALLOWCOMPACTION']._serialized_end=427
 # @@protoc_insertion_point(module_scope)

@@ -4,15 +4,18 @@
 # source: pymz/proto/storage.proto
 # Protobuf Python Version: 7.35.1
 """Generated protocol buffer code."""
-
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import descriptor_pool as _descriptor_pool
 from google.protobuf import runtime_version as _runtime_version
 from google.protobuf import symbol_database as _symbol_database
 from google.protobuf.internal import builder as _builder
-
 _runtime_version.ValidateProtobufRuntimeVersion(
-    _runtime_version.Domain.PUBLIC, 7, 35, 1, "", "pymz/proto/storage.proto"
+    _runtime_version.Domain.PUBLIC,
+    7,
+    35,
+    1,
+    '',
+    'pymz/proto/storage.proto'
 )
 # @@protoc_insertion_point(imports)
 
@@ -22,41 +25,39 @@ _sym_db = _symbol_database.Default()
 from pymz.proto import common_pb2 as pymz_dot_proto_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(
-    b'\n\x18pymz/proto/storage.proto\x12\x12pymz.proto.storage\x1a\x17pymz/proto/common.proto"B\n\x0fIngestionExport\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08shard_id\x18\x02 \x01(\t\x12\x11\n\tdesc_json\x18\x03 \x01(\x0c"\xae\x01\n\x0cRunIngestion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x64\x65scription_json\x18\x02 \x01(\x0c\x12\x16\n\x0eremap_shard_id\x18\x03 \x01(\t\x12\x34\n\x07\x65xports\x18\x04 \x03(\x0b\x32#.pymz.proto.storage.IngestionExport\x12*\n\x0cresume_upper\x18\x05 \x01(\x0b\x32\x14.pymz.proto.Frontier"|\n\x07RunSink\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x66rom_id\x18\x02 \x01(\t\x12\x15\n\rfrom_shard_id\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65scription_json\x18\x04 \x01(\x0c\x12#\n\x05\x61s_of\x18\x05 \x01(\x0b\x32\x14.pymz.proto.Frontier"\x9a\x03\n\x0eStorageCommand\x12"\n\x05hello\x18\x01 \x01(\x0b\x32\x11.pymz.proto.HelloH\x00\x12\x45\n\x17initialization_complete\x18\x02 \x01(\x0b\x32".pymz.proto.InitializationCompleteH\x00\x12/\n\x0c\x61llow_writes\x18\x03 \x01(\x0b\x32\x17.pymz.proto.AllowWritesH\x00\x12?\n\x14update_configuration\x18\x04 \x01(\x0b\x32\x1f.pymz.proto.UpdateConfigurationH\x00\x12\x39\n\rrun_ingestion\x18\x05 \x01(\x0b\x32 .pymz.proto.storage.RunIngestionH\x00\x12/\n\x08run_sink\x18\x06 \x01(\x0b\x32\x1b.pymz.proto.storage.RunSinkH\x00\x12\x37\n\x10\x61llow_compaction\x18\x07 \x01(\x0b\x32\x1b.pymz.proto.AllowCompactionH\x00\x42\x06\n\x04kind"@\n\rFrontierUpper\x12\n\n\x02id\x18\x01 \x01(\t\x12#\n\x05upper\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontier"\x17\n\tDroppedId\x12\n\n\x02id\x18\x01 \x01(\t"\xb9\x01\n\x0cStatusUpdate\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12:\n\x05hints\x18\x04 \x03(\x0b\x32+.pymz.proto.storage.StatusUpdate.HintsEntry\x12\x14\n\x0ctimestamp_ms\x18\x05 \x01(\x04\x1a,\n\nHintsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01"\xa0\x01\n\x10SourceStatistics\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x11messages_received\x18\x02 \x01(\x04\x12\x16\n\x0e\x62ytes_received\x18\x03 \x01(\x04\x12\x16\n\x0eupdates_staged\x18\x04 \x01(\x04\x12\x19\n\x11updates_committed\x18\x05 \x01(\x04\x12\x1a\n\x12snapshot_committed\x18\x06 \x01(\x08"\x80\x01\n\x0eSinkStatistics\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0fmessages_staged\x18\x02 \x01(\x04\x12\x1a\n\x12messages_committed\x18\x03 \x01(\x04\x12\x14\n\x0c\x62ytes_staged\x18\x04 \x01(\x04\x12\x17\n\x0f\x62ytes_committed\x18\x05 \x01(\x04"}\n\x11StatisticsUpdates\x12\x35\n\x07sources\x18\x01 \x03(\x0b\x32$.pymz.proto.storage.SourceStatistics\x12\x31\n\x05sinks\x18\x02 \x03(\x0b\x32".pymz.proto.storage.SinkStatistics"\xb6\x02\n\x0fStorageResponse\x12)\n\thello_ack\x18\x01 \x01(\x0b\x32\x14.pymz.proto.HelloAckH\x00\x12;\n\x0e\x66rontier_upper\x18\x02 \x01(\x0b\x32!.pymz.proto.storage.FrontierUpperH\x00\x12\x33\n\ndropped_id\x18\x03 \x01(\x0b\x32\x1d.pymz.proto.storage.DroppedIdH\x00\x12\x39\n\rstatus_update\x18\x04 \x01(\x0b\x32 .pymz.proto.storage.StatusUpdateH\x00\x12\x43\n\x12statistics_updates\x18\x05 \x01(\x0b\x32%.pymz.proto.storage.StatisticsUpdatesH\x00\x42\x06\n\x04kind2d\n\nStorageCtl\x12V\n\x07\x43onnect\x12".pymz.proto.storage.StorageCommand\x1a#.pymz.proto.storage.StorageResponse(\x01\x30\x01\x62\x06proto3'
-)
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18pymz/proto/storage.proto\x12\x12pymz.proto.storage\x1a\x17pymz/proto/common.proto\"B\n\x0fIngestionExport\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08shard_id\x18\x02 \x01(\t\x12\x11\n\tdesc_json\x18\x03 \x01(\x0c\"\xae\x01\n\x0cRunIngestion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x18\n\x10\x64\x65scription_json\x18\x02 \x01(\x0c\x12\x16\n\x0eremap_shard_id\x18\x03 \x01(\t\x12\x34\n\x07\x65xports\x18\x04 \x03(\x0b\x32#.pymz.proto.storage.IngestionExport\x12*\n\x0cresume_upper\x18\x05 \x01(\x0b\x32\x14.pymz.proto.Frontier\"|\n\x07RunSink\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x66rom_id\x18\x02 \x01(\t\x12\x15\n\rfrom_shard_id\x18\x03 \x01(\t\x12\x18\n\x10\x64\x65scription_json\x18\x04 \x01(\x0c\x12#\n\x05\x61s_of\x18\x05 \x01(\x0b\x32\x14.pymz.proto.Frontier\"\x9a\x03\n\x0eStorageCommand\x12\"\n\x05hello\x18\x01 \x01(\x0b\x32\x11.pymz.proto.HelloH\x00\x12\x45\n\x17initialization_complete\x18\x02 \x01(\x0b\x32\".pymz.proto.InitializationCompleteH\x00\x12/\n\x0c\x61llow_writes\x18\x03 \x01(\x0b\x32\x17.pymz.proto.AllowWritesH\x00\x12?\n\x14update_configuration\x18\x04 \x01(\x0b\x32\x1f.pymz.proto.UpdateConfigurationH\x00\x12\x39\n\rrun_ingestion\x18\x05 \x01(\x0b\x32 .pymz.proto.storage.RunIngestionH\x00\x12/\n\x08run_sink\x18\x06 \x01(\x0b\x32\x1b.pymz.proto.storage.RunSinkH\x00\x12\x37\n\x10\x61llow_compaction\x18\x07 \x01(\x0b\x32\x1b.pymz.proto.AllowCompactionH\x00\x42\x06\n\x04kind\"@\n\rFrontierUpper\x12\n\n\x02id\x18\x01 \x01(\t\x12#\n\x05upper\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontier\"\x17\n\tDroppedId\x12\n\n\x02id\x18\x01 \x01(\t\"\xb9\x01\n\x0cStatusUpdate\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\r\n\x05\x65rror\x18\x03 \x01(\t\x12:\n\x05hints\x18\x04 \x03(\x0b\x32+.pymz.proto.storage.StatusUpdate.HintsEntry\x12\x14\n\x0ctimestamp_ms\x18\x05 \x01(\x04\x1a,\n\nHintsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xa0\x01\n\x10SourceStatistics\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x11messages_received\x18\x02 \x01(\x04\x12\x16\n\x0e\x62ytes_received\x18\x03 \x01(\x04\x12\x16\n\x0eupdates_staged\x18\x04 \x01(\x04\x12\x19\n\x11updates_committed\x18\x05 \x01(\x04\x12\x1a\n\x12snapshot_committed\x18\x06 \x01(\x08\"\x80\x01\n\x0eSinkStatistics\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0fmessages_staged\x18\x02 \x01(\x04\x12\x1a\n\x12messages_committed\x18\x03 \x01(\x04\x12\x14\n\x0c\x62ytes_staged\x18\x04 \x01(\x04\x12\x17\n\x0f\x62ytes_committed\x18\x05 \x01(\x04\"}\n\x11StatisticsUpdates\x12\x35\n\x07sources\x18\x01 \x03(\x0b\x32$.pymz.proto.storage.SourceStatistics\x12\x31\n\x05sinks\x18\x02 \x03(\x0b\x32\".pymz.proto.storage.SinkStatistics\"\xb6\x02\n\x0fStorageResponse\x12)\n\thello_ack\x18\x01 \x01(\x0b\x32\x14.pymz.proto.HelloAckH\x00\x12;\n\x0e\x66rontier_upper\x18\x02 \x01(\x0b\x32!.pymz.proto.storage.FrontierUpperH\x00\x12\x33\n\ndropped_id\x18\x03 \x01(\x0b\x32\x1d.pymz.proto.storage.DroppedIdH\x00\x12\x39\n\rstatus_update\x18\x04 \x01(\x0b\x32 .pymz.proto.storage.StatusUpdateH\x00\x12\x43\n\x12statistics_updates\x18\x05 \x01(\x0b\x32%.pymz.proto.storage.StatisticsUpdatesH\x00\x42\x06\n\x04kind2d\n\nStorageCtl\x12V\n\x07\x43onnect\x12\".pymz.proto.storage.StorageCommand\x1a#.pymz.proto.storage.StorageResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
-_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, "pymz.proto.storage_pb2", _globals)
+_builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'pymz.proto.storage_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
-    DESCRIPTOR._loaded_options = None
-    _globals["_STATUSUPDATE_HINTSENTRY"]._loaded_options = None
-    _globals["_STATUSUPDATE_HINTSENTRY"]._serialized_options = b"8\001"
-    _globals["_INGESTIONEXPORT"]._serialized_start = 73
-    _globals["_INGESTIONEXPORT"]._serialized_end = 139
-    _globals["_RUNINGESTION"]._serialized_start = 142
-    _globals["_RUNINGESTION"]._serialized_end = 316
-    _globals["_RUNSINK"]._serialized_start = 318
-    _globals["_RUNSINK"]._serialized_end = 442
-    _globals["_STORAGECOMMAND"]._serialized_start = 445
-    _globals["_STORAGECOMMAND"]._serialized_end = 855
-    _globals["_FRONTIERUPPER"]._serialized_start = 857
-    _globals["_FRONTIERUPPER"]._serialized_end = 921
-    _globals["_DROPPEDID"]._serialized_start = 923
-    _globals["_DROPPEDID"]._serialized_end = 946
-    _globals["_STATUSUPDATE"]._serialized_start = 949
-    _globals["_STATUSUPDATE"]._serialized_end = 1134
-    _globals["_STATUSUPDATE_HINTSENTRY"]._serialized_start = 1090
-    _globals["_STATUSUPDATE_HINTSENTRY"]._serialized_end = 1134
-    _globals["_SOURCESTATISTICS"]._serialized_start = 1137
-    _globals["_SOURCESTATISTICS"]._serialized_end = 1297
-    _globals["_SINKSTATISTICS"]._serialized_start = 1300
-    _globals["_SINKSTATISTICS"]._serialized_end = 1428
-    _globals["_STATISTICSUPDATES"]._serialized_start = 1430
-    _globals["_STATISTICSUPDATES"]._serialized_end = 1555
-    _globals["_STORAGERESPONSE"]._serialized_start = 1558
-    _globals["_STORAGERESPONSE"]._serialized_end = 1868
-    _globals["_STORAGECTL"]._serialized_start = 1870
-    _globals["_STORAGECTL"]._serialized_end = 1970
+  DESCRIPTOR._loaded_options = None
+  _globals['_STATUSUPDATE_HINTSENTRY']._loaded_options = None
+  _globals['_STATUSUPDATE_HINTSENTRY']._serialized_options = b'8\001'
+  _globals['_INGESTIONEXPORT']._serialized_start=73
+  _globals['_INGESTIONEXPORT']._serialized_end=139
+  _globals['_RUNINGESTION']._serialized_start=142
+  _globals['_RUNINGESTION']._serialized_end=316
+  _globals['_RUNSINK']._serialized_start=318
+  _globals['_RUNSINK']._serialized_end=442
+  _globals['_STORAGECOMMAND']._serialized_start=445
+  _globals['_STORAGECOMMAND']._serialized_end=855
+  _globals['_FRONTIERUPPER']._serialized_start=857
+  _globals['_FRONTIERUPPER']._serialized_end=921
+  _globals['_DROPPEDID']._serialized_start=923
+  _globals['_DROPPEDID']._serialized_end=946
+  _globals['_STATUSUPDATE']._serialized_start=949
+  _globals['_STATUSUPDATE']._serialized_end=1134
+  _globals['_STATUSUPDATE_HINTSENTRY']._serialized_start=1090
+  _globals['_STATUSUPDATE_HINTSENTRY']._serialized_end=1134
+  _globals['_SOURCESTATISTICS']._serialized_start=1137
+  _globals['_SOURCESTATISTICS']._serialized_end=1297
+  _globals['_SINKSTATISTICS']._serialized_start=1300
+  _globals['_SINKSTATISTICS']._serialized_end=1428
+  _globals['_STATISTICSUPDATES']._serialized_start=1430
+  _globals['_STATISTICSUPDATES']._serialized_end=1555
+  _globals['_STORAGERESPONSE']._serialized_start=1558
+  _globals['_STORAGERESPONSE']._serialized_end=1868
+  _globals['_STORAGECTL']._serialized_start=1870
+  _globals['_STORAGECTL']._serialized_end=1970
 # @@protoc_insertion_point(module_scope)
