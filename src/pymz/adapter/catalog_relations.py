@@ -10,7 +10,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping, Sequence
 
-from pymz.adapter.introspection import RelationSnapshot
+from pymz.sqlexec import RelationSnapshot
 from pymz.adapter.replicas import ProcessStatus
 from pymz.catalog import Catalog, ReplicaSize
 from pymz.repr import Column, Interval, ScalarType

@@ -26,7 +26,7 @@ from pymz.adapter.client import (
     StatementDescription,
 )
 from pymz.adapter.cluster_ddl import ClusterSequencer
-from pymz.adapter.introspection import (
+from pymz.sqlexec import (
     DatabaseEntry,
     IntrospectionEngine,
     RelationSnapshot,
@@ -186,8 +186,9 @@ class Coordinator:
         text = self._query_text(session, stmt)
         if text is not None:
             ctx = self._engine_context(session)
-            return await asyncio.to_thread(self._engine.describe, text, list(param_oids),
-                                           **ctx)  # type: ignore[arg-type]
+            shape = await asyncio.to_thread(self._engine.describe, text, list(param_oids),
+                                            **ctx)  # type: ignore[arg-type]
+            return StatementDescription(shape.param_oids, shape.columns)
         if isinstance(stmt, ast.ShowVariable):
             return StatementDescription((), self._show_columns(stmt))
         resolved = tuple(oid or ScalarType.TEXT.oid for oid in param_oids)
@@ -242,10 +243,10 @@ class Coordinator:
                 ctx = self._engine_context(session)
                 desc = await asyncio.to_thread(self._engine.describe, text, [0] * len(params),
                                                **ctx)  # type: ignore[arg-type]
-                result: QueryResult = await asyncio.to_thread(
+                out = await asyncio.to_thread(
                     self._engine.execute, text, list(params), list(desc.param_oids),
                     owner=session, **ctx)  # type: ignore[arg-type]
-                return result
+                return QueryResult(out.columns, out.rows, f"SELECT {len(out.rows)}")
             case ast.ShowVariable():
                 return self._show_variable(session, stmt)
             case ast.SetVariable():

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 import pytest
 
 from pymz import errors
-from pymz.adapter.client import QueryResult, StatementDescription
-from pymz.adapter.introspection import IntrospectionEngine, RelationSnapshot
+from pymz.sqlexec import QueryRows as QueryResult
+from pymz.sqlexec import QueryShape as StatementDescription
+from pymz.sqlexec import IntrospectionEngine, RelationSnapshot
 from pymz.repr import Column, Interval, ScalarType
 
 T = ScalarType

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from pymz.adapter.introspection import IntrospectionEngine, RelationSnapshot
+from pymz.sqlexec import IntrospectionEngine, RelationSnapshot
 from pymz.repr import Column, Interval, ScalarType
 
 T = ScalarType

@@ -19,9 +19,9 @@ from sqlglot.errors import ParseError, TokenError
 
 import pymz
 from pymz import errors
-from pymz.adapter.introspection.pg_catalog import TYPE_NAMES
-from pymz.adapter.introspection.snapshot import RelationSnapshot
-from pymz.adapter.introspection.types import DUCKDB_TYPE
+from pymz.sqlexec.pg_catalog import TYPE_NAMES
+from pymz.sqlexec.snapshot import RelationSnapshot
+from pymz.sqlexec.types import DUCKDB_TYPE
 from pymz.repr import ScalarType
 
 INTERNAL_PREFIX = "__pymz_"

@@ -14,17 +14,19 @@ inference beyond simple contexts, or exact PostgreSQL output column names in eve
 See ``docs/introspection.md``.
 """
 
-from pymz.adapter.introspection.engine import IntrospectionEngine
-from pymz.adapter.introspection.pg_catalog import (
+from pymz.sqlexec.engine import IntrospectionEngine, QueryRows, QueryShape
+from pymz.sqlexec.pg_catalog import (
     DatabaseEntry,
     SchemaEntry,
     pg_catalog_relations,
 )
-from pymz.adapter.introspection.snapshot import RelationSnapshot
+from pymz.sqlexec.snapshot import RelationSnapshot
 
 __all__ = [
     "DatabaseEntry",
     "IntrospectionEngine",
+    "QueryRows",
+    "QueryShape",
     "RelationSnapshot",
     "SchemaEntry",
     "pg_catalog_relations",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pymz.adapter.introspection.snapshot import RelationSnapshot
+from pymz.sqlexec.snapshot import RelationSnapshot
 from pymz.repr import Column, ScalarType
 
 # PostgreSQL's fixed OID for pg_catalog, used when the caller's schemas do not name one.

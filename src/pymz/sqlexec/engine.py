@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import threading
 from collections.abc import Mapping, Sequence
 
@@ -9,11 +11,10 @@ import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from pymz import errors
-from pymz.adapter.client import QueryResult, StatementDescription
-from pymz.adapter.introspection.errors import translate
-from pymz.adapter.introspection.rewrite import Rewritten, internal_schema, rewrite
-from pymz.adapter.introspection.snapshot import RelationSnapshot
-from pymz.adapter.introspection.types import (
+from pymz.sqlexec.errors import translate
+from pymz.sqlexec.rewrite import Rewritten, internal_schema, rewrite
+from pymz.sqlexec.snapshot import RelationSnapshot
+from pymz.sqlexec.types import (
     ResultType,
     arrow_column,
     duckdb_type,
@@ -42,6 +43,20 @@ def _bind_value(v: object) -> object:
         return [_bind_value(e) for e in v]
     return v
 
+
+
+@dataclass(frozen=True)
+class QueryShape:
+    """Parameter type OIDs (resolved, never 0) and result columns of a query."""
+
+    param_oids: tuple[int, ...]
+    columns: tuple[Column, ...]
+
+
+@dataclass(frozen=True)
+class QueryRows:
+    columns: tuple[Column, ...]
+    rows: list[tuple[object, ...]]
 
 class IntrospectionEngine:
     """Answers SELECT over catalog relations with one in-memory DuckDB connection.
@@ -88,14 +103,12 @@ class IntrospectionEngine:
         relations: Sequence[RelationSnapshot],
         search_path: Sequence[str],
         session_vars: Mapping[str, str],
-    ) -> StatementDescription:
+    ) -> QueryShape:
         with self._lock:
             rw = rewrite(sql, param_oids, relations, search_path, session_vars)
             rel = self._relation(rw, [None] * len(rw.param_order))
             columns, _ = self._columns(rel, rw)
-            return StatementDescription(
-                param_oids=tuple(p.oid for p in rw.param_types), columns=columns
-            )
+            return QueryShape(param_oids=tuple(p.oid for p in rw.param_types), columns=columns)
 
     def execute(
         self,
@@ -107,7 +120,7 @@ class IntrospectionEngine:
         search_path: Sequence[str],
         session_vars: Mapping[str, str],
         owner: object | None = None,
-    ) -> QueryResult:
+    ) -> QueryRows:
         """Run the query. ``owner`` (e.g. the session) lets :meth:`cancel` target it."""
         with self._lock:
             rw = rewrite(sql, param_oids, relations, search_path, session_vars)
@@ -132,7 +145,7 @@ class IntrospectionEngine:
                 for i, conv in enumerate(value_converter(rt) for rt in rtypes)
             ]
             rows = list(zip(*converted, strict=True)) if converted else []
-            return QueryResult(columns=columns, rows=rows, tag=f"SELECT {len(rows)}")
+            return QueryRows(columns=columns, rows=rows)
 
     # internals -----------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import re
 import duckdb
 
 from pymz import errors
-from pymz.adapter.introspection.rewrite import INTERNAL_PREFIX
+from pymz.sqlexec.rewrite import INTERNAL_PREFIX
 
 _PREFIX_RE = re.compile(r"^[A-Za-z ]+ Error: ")
 _INTERNAL_RE = re.compile(re.escape(INTERNAL_PREFIX))
