@@ -147,7 +147,6 @@ def test_explain_is_text() -> None:
 @pytest.mark.parametrize(
     ("sql", "kind"),
     [
-        ("CREATE TABLE t (a int)", "CREATE TABLE"),
         ("CREATE VIEW v AS SELECT 1", "CREATE VIEW"),
         ("CREATE OR REPLACE MATERIALIZED VIEW mv AS SELECT 1", "CREATE MATERIALIZED VIEW"),
         ("CREATE TEMP TABLE t (a int)", "CREATE TABLE"),
@@ -155,9 +154,12 @@ def test_explain_is_text() -> None:
         ("CREATE INDEX i ON t (a)", "CREATE INDEX"),
         ("CREATE SOURCE s FROM LOAD GENERATOR COUNTER", "CREATE SOURCE"),
         ("CREATE SECRET s AS 'x'", "CREATE SECRET"),
-        ("INSERT INTO t VALUES (1)", "INSERT"),
         ("SUBSCRIBE TO t", "SUBSCRIBE"),
-        ("COPY t TO STDOUT", "COPY"),
+        ("CREATE TABLE t (a int) WITH (RETAIN HISTORY = FOR '1h')", "CREATE TABLE WITH"),
+        ("CREATE TABLE t FROM SOURCE s (REFERENCE x)", "CREATE TABLE FROM SOURCE"),
+        ("DELETE FROM t USING u WHERE t.a = u.a", "DELETE USING"),
+        ("COPY t FROM '/tmp/f'", "COPY FROM file"),
+        ("COPY t TO PROGRAM 'cat'", "COPY TO file"),
         ("ALTER TABLE t RENAME TO u", "ALTER TABLE"),
         ("ALTER SYSTEM SET x = 1", "ALTER SYSTEM"),
         ("DROP OWNED BY r", "DROP OWNED"),

@@ -12,6 +12,7 @@ the ``stmt_*`` module for its area.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 # --------------------------------------------------------------------------------- names
 
@@ -363,6 +364,188 @@ class Deallocate:
     name: Ident | None  # None for ALL
 
 
+# ------------------------------------------------------------------ expressions as text
+
+
+class ExprText(str):
+    """An expression's exact source text (a ``str``) that also remembers where it starts.
+
+    Expressions are not parsed into trees here: the parser only finds their extent.
+    Instances compare and hash as plain strings, so ``Update(..., where="a = 1")`` equals
+    the parsed AST; ``position`` is the 1-based offset of the first character in the full
+    query text (0 when unknown). Use :func:`expr_position` on fields typed ``str``.
+    """
+
+    position: int
+
+    def __new__(cls, text: str, position: int = 0) -> ExprText:
+        obj = super().__new__(cls, text)
+        obj.position = position
+        return obj
+
+
+def expr_position(text: str | None) -> int:
+    """The 1-based position of an expression text taken from an AST (0 when unknown)."""
+    return getattr(text, "position", 0) if text is not None else 0
+
+
+# --------------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class DataType:
+    """A type as written: ``name`` lower-case with multi-word names joined by one space
+    (``double precision``, ``timestamp with time zone``) and qualified names dotted
+    (``pg_catalog.int4``); quoted parts keep their case. ``modifiers`` are the integers
+    in ``(p[, s])``; ``array_dims`` counts ``[]``/``[N]``/``ARRAY`` suffixes."""
+
+    name: str
+    modifiers: tuple[int, ...] = ()
+    array_dims: int = 0
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def __str__(self) -> str:
+        mods = f"({', '.join(map(str, self.modifiers))})" if self.modifiers else ""
+        return self.name + mods + "[]" * self.array_dims
+
+
+@dataclass(frozen=True)
+class ColumnDef:
+    """``name data_type [NOT NULL | NULL | DEFAULT expr | constraint]...``.
+
+    ``default`` is the DEFAULT expression's source text; ``constraints`` holds the source
+    text of column constraints pymz does not implement (``PRIMARY KEY``, ``UNIQUE``,
+    ``CHECK (...)``, ``REFERENCES ...``, each with any ``CONSTRAINT name`` prefix), for the
+    planner to reject. Both are :class:`ExprText` instances carrying positions.
+    """
+
+    name: Ident
+    data_type: DataType
+    not_null: bool = False
+    default: str | None = None
+    constraints: tuple[str, ...] = ()
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class TableConstraint:
+    """A table-level constraint, kept as source text for the planner to reject.
+
+    ``kind`` is ``PRIMARY KEY``, ``UNIQUE``, ``CHECK`` or ``FOREIGN KEY``; ``text`` the
+    whole constraint as written (including any ``CONSTRAINT name`` prefix).
+    """
+
+    kind: str
+    name: Ident | None
+    text: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class CreateTable:
+    name: ObjectName
+    columns: tuple[ColumnDef, ...]
+    if_not_exists: bool = False
+    constraints: tuple[TableConstraint, ...] = ()
+
+
+# ------------------------------------------------------------------------------------ DML
+
+
+@dataclass(frozen=True)
+class DefaultMarker:
+    """``DEFAULT`` written as an item of ``INSERT ... VALUES``."""
+
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+ValuesItem = str | DefaultMarker
+
+
+@dataclass(frozen=True)
+class InsertValues:
+    """``VALUES (item, ...), ...``: each item an expression's source text or DEFAULT.
+    All rows have the same length (checked by the parser)."""
+
+    rows: tuple[tuple[ValuesItem, ...], ...]
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class InsertQuery:
+    """Any other query source (SELECT, WITH, TABLE, parenthesised, VALUES with ORDER BY
+    or set operations ...), kept as source text."""
+
+    text: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class DefaultValues:
+    """``DEFAULT VALUES``."""
+
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+InsertSource = InsertValues | InsertQuery | DefaultValues
+
+
+@dataclass(frozen=True)
+class Insert:
+    """``INSERT INTO table [AS alias] [(columns)] source [RETURNING ...]``.
+
+    ``returning`` is the source text of the RETURNING list (an :class:`ExprText`)."""
+
+    table: ObjectName
+    columns: tuple[Ident, ...]
+    source: InsertSource
+    returning: str | None = None
+    alias: Ident | None = None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """``column = expr`` in ``UPDATE ... SET``; ``expr`` is source text."""
+
+    column: Ident
+    expr: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Update:
+    table: ObjectName
+    alias: Ident | None
+    assignments: tuple[Assignment, ...]
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Delete:
+    table: ObjectName
+    alias: Ident | None
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Copy:
+    """``COPY {table [(columns)] | (query)} {FROM STDIN | TO STDOUT} [options]``.
+
+    Exactly one of ``table`` / ``query`` (source text) is set. Options are normalised:
+    names upper case with ``_`` (``FORMAT``, ``DELIMITER``, ``NULL``, ``HEADER``, ``QUOTE``,
+    ``ESCAPE``, ``FORCE_QUOTE``, ``FORCE_NOT_NULL``, ...); legacy ``CSV``/``BINARY`` become
+    ``FORMAT`` with an ``IdentValue`` of ``csv``/``binary``; a ``FORMAT`` value is always a
+    lower-case ``IdentValue``; ``FORCE_QUOTE *`` has ``IdentValue("*")``.
+    """
+
+    table: ObjectName | None
+    query: str | None
+    columns: tuple[Ident, ...]
+    direction: Literal["FROM", "TO"]
+    target: Literal["STDIN", "STDOUT"]
+    options: tuple[Option, ...] = ()
+
+
 # ------------------------------------------------------------------------ pass-through
 
 
@@ -400,6 +583,11 @@ Statement = (
     | CreateSchema
     | CreateRole
     | DropObjects
+    | CreateTable
+    | Insert
+    | Update
+    | Delete
+    | Copy
     | ShowObjects
     | ShowColumns
     | ShowCreate

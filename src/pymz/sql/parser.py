@@ -204,3 +204,68 @@ class Parser:
             items = self.comma_separated(self.value)
             self.expect(close)
         return ast.ListValue(tuple(items), position=pos or start.start + 1)
+
+    # ------------------------------------------------------------- expressions
+    def expr_text(
+        self,
+        stop_kws: frozenset[str] = frozenset(),
+        *,
+        stop_at_comma: bool = True,
+        expected: str = "an expression",
+    ) -> ast.ExprText:
+        """Consume one expression (or query) without parsing it; return its source text.
+
+        The extent runs up to, not including, the first token at nesting depth 0 that is
+        a `,` (if ``stop_at_comma``), an unmatched `)`/`]`, a keyword in ``stop_kws``
+        (never the first token, so ``DEFAULT NULL`` works) or the end of the statement.
+        Nesting counts `(`, `[` and ``CASE ... END``, so strings, casts (``'a'::text``),
+        parameters, subqueries and array subscripts need no special handling.
+        """
+        start = self.i
+        stack: list[T | None] = []  # None marks CASE
+        while not self.at_end():
+            tok = self.peek()
+            kind = tok.kind
+            if not stack:
+                if kind is T.COMMA and stop_at_comma:
+                    break
+                if kind in (T.RPAREN, T.RBRACKET):
+                    break
+                kw = tok.keyword
+                # `a IS DISTINCT FROM b` is the one depth-0 FROM inside an expression.
+                distinct_from = kw == "FROM" and self.toks[self.i - 1].keyword == "DISTINCT"
+                if kw is not None and kw in stop_kws and self.i > start and not distinct_from:
+                    break
+            if kind is T.LPAREN:
+                stack.append(T.RPAREN)
+            elif kind is T.LBRACKET:
+                stack.append(T.RBRACKET)
+            elif tok.keyword == "CASE":
+                stack.append(None)
+            elif kind in (T.RPAREN, T.RBRACKET):
+                if stack[-1] is not kind:
+                    raise self.error(str(stack[-1].value) if stack[-1] else "END")
+                stack.pop()
+            elif tok.keyword == "END" and stack and stack[-1] is None:
+                stack.pop()
+            self.i += 1
+        if stack:
+            raise self.error(str(stack[-1].value) if stack[-1] else "END")
+        if self.i == start:
+            raise self.error(expected)
+        first, last = self.toks[start], self.toks[self.i - 1]
+        return ast.ExprText(self.text[first.start : last.end], first.start + 1)
+
+    def parenthesized_text(self) -> ast.ExprText:
+        """``( ... )``: consume a balanced parenthesised group; return its text including
+        the parentheses."""
+        open_ = self.expect(T.LPAREN)
+        if self.peek().kind is not T.RPAREN:
+            self.expr_text(stop_at_comma=False)
+        close = self.expect(T.RPAREN)
+        return ast.ExprText(self.text[open_.start : close.end], open_.start + 1)
+
+    def text_since(self, start_index: int) -> ast.ExprText:
+        """Source text of the tokens from index ``start_index`` to the last consumed one."""
+        first, last = self.toks[start_index], self.toks[self.i - 1]
+        return ast.ExprText(self.text[first.start : last.end], first.start + 1)

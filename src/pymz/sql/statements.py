@@ -8,7 +8,9 @@ from pymz.errors import SqlSyntaxError
 from pymz.sql import ast
 from pymz.sql.lexer import T, Token, lex
 from pymz.sql.parser import Parser
+from pymz.sql.stmt_copy import parse_copy
 from pymz.sql.stmt_ddl import parse_alter, parse_create, parse_drop
+from pymz.sql.stmt_dml import parse_delete, parse_insert, parse_update
 from pymz.sql.stmt_session import (
     parse_begin,
     parse_commit,
@@ -25,16 +27,20 @@ _DISPATCH: dict[str, Callable[[Parser], ast.Statement]] = {
     "ALTER": parse_alter,
     "BEGIN": parse_begin,
     "COMMIT": parse_commit,
+    "COPY": parse_copy,
     "CREATE": parse_create,
     "DEALLOCATE": parse_deallocate,
+    "DELETE": parse_delete,
     "DISCARD": parse_discard,
     "DROP": parse_drop,
     "END": parse_commit,
+    "INSERT": parse_insert,
     "RESET": parse_reset,
     "ROLLBACK": parse_rollback,
     "SET": parse_set,
     "SHOW": parse_show,
     "START": parse_begin,
+    "UPDATE": parse_update,
 }
 
 _QUERY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
@@ -44,19 +50,15 @@ _UNSUPPORTED_STARTS = frozenset(
     {
         "CLOSE",
         "COMMENT",
-        "COPY",
         "DECLARE",
-        "DELETE",
         "EXECUTE",
         "FETCH",
         "GRANT",
-        "INSERT",
         "INSPECT",
         "PREPARE",
         "REASSIGN",
         "REVOKE",
         "SUBSCRIBE",
-        "UPDATE",
         "VALIDATE",
     }
 )

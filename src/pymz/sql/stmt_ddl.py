@@ -1,4 +1,4 @@
-"""CREATE / ALTER / DROP: clusters, replicas, databases, schemas, roles.
+"""CREATE / ALTER / DROP: clusters, replicas, databases, schemas, roles (tables: stmt_table).
 
 Recognised-but-unimplemented object types produce :class:`ast.Unsupported` so the adapter
 can answer ``0A000``.
@@ -10,6 +10,7 @@ from pymz.sql import ast
 from pymz.sql.lexer import T
 from pymz.sql.options import CLUSTER_OPTIONS, REPLICA_OPTIONS, option, option_list, option_names
 from pymz.sql.parser import Parser, one_of
+from pymz.sql.stmt_table import parse_create_table
 
 # Object types CREATE accepts beyond the ones parsed here; each maps to Unsupported.
 _CREATE_UNSUPPORTED: tuple[tuple[str, ...], ...] = (
@@ -124,6 +125,8 @@ def parse_create(p: Parser) -> ast.Statement:
         return ast.CreateSchema(p.object_name(), if_not_exists)
     if p.parse_kw("ROLE"):
         return _create_role(p)
+    if p.parse_kw("TABLE"):
+        return parse_create_table(p)
     # Prefixes that only make sense before unsupported object types.
     prefix = []
     if p.parse_kws("OR", "REPLACE"):
