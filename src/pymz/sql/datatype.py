@@ -28,11 +28,11 @@ def _modifiers(p: Parser) -> tuple[int, ...]:
 
 def _time_zone_suffix(p: Parser) -> str:
     """``WITH TIME ZONE`` / ``WITHOUT TIME ZONE`` after time/timestamp."""
-    if p.parse_kws("WITH", "TIME", "ZONE"):
-        return " with time zone"
-    if p.parse_kws("WITHOUT", "TIME", "ZONE"):
-        return " without time zone"
-    return ""
+    word = p.parse_one_of("WITH", "WITHOUT")
+    if word is None:
+        return ""
+    p.expect_kws("TIME", "ZONE")
+    return f" {word.lower()} time zone"
 
 
 def parse_data_type(p: Parser) -> ast.DataType:
