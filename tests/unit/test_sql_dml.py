@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from pymz.errors import SqlSyntaxError
@@ -444,3 +446,15 @@ def test_dml_in_multi_statement_text() -> None:
     stmts = parse("INSERT INTO t VALUES (';'); DELETE FROM t; COPY t TO STDOUT")
     assert [type(s.ast) for s in stmts] == [ast.Insert, ast.Delete, ast.Copy]
     assert stmts[0].sql == "INSERT INTO t VALUES (';')"
+
+
+def test_expr_text_is_a_plain_string_with_a_position() -> None:
+    text = ast.ExprText("a + 1", 7)
+    assert text == "a + 1"
+    assert hash(text) == hash("a + 1")
+    assert "a + 1" in {text}
+    restored = pickle.loads(pickle.dumps(text))
+    assert (restored, restored.position) == ("a + 1", 7)
+    assert ast.expr_position(text) == 7
+    assert ast.expr_position("plain") == 0
+    assert ast.expr_position(None) == 0

@@ -276,7 +276,8 @@ def test_quoted_constraint_word_is_a_column() -> None:
             "CREATE TABLE t (a int FOO)",
             (
                 "Expected one of CHECK or COLLATE or CONSTRAINT or DEFAULT or NOT or NULL or "
-                'PRIMARY or REFERENCES or UNIQUE or comma or right parenthesis, found identifier "foo"'
+                "PRIMARY or REFERENCES or UNIQUE or comma or right parenthesis, "
+                'found identifier "foo"'
             ),
             "FOO",
         ),
@@ -325,3 +326,8 @@ def test_show_tables_and_columns() -> None:
     assert parse_one("SHOW TABLES FROM s") == ast.ShowObjects("TABLES", _id("s"), None, None)
     assert parse_one("SHOW TABLES") == ast.ShowObjects("TABLES", None, None, None)
     assert parse_one("SHOW COLUMNS FROM s.t") == ast.ShowColumns(_id("s", "t"), None)
+
+
+def test_create_or_replace_table_is_unsupported() -> None:
+    sql = "CREATE OR REPLACE TABLE t (a int)"
+    assert parse_one(sql) == ast.Unsupported(sql, "CREATE TABLE")

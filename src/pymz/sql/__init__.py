@@ -12,6 +12,9 @@ Guarantees:
 Does not guarantee:
 - Parsing of query grammar: SELECT/WITH/VALUES/TABLE/``(``/EXPLAIN statements are
   returned as :class:`ast.Query` / :class:`ast.Explain` holding their source text.
+- Parsing of expressions: in CREATE TABLE defaults, INSERT/UPDATE/DELETE and COPY only
+  their extent is found; they are kept as exact source text (:class:`ast.ExprText`, a
+  ``str`` that also carries its ``position``).
 - Semantic validation (duplicate options, value types, name resolution): the planner's job.
 - Recognised statements that are not implemented yet come back as :class:`ast.Unsupported`
   rather than raising, so callers can answer ``0A000 feature not supported``.
