@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -122,7 +122,7 @@ def _split(sql: str) -> list[str]:
 
 def _parse_one(sql: str) -> Stmt:
     low = sql.lower()
-    fixed = {"select * from typed": "TYPED", "select sleep": "SLEEP", "select error": "ERROR",
+    fixed = {"select * from typed": "TYPED", "select * from scalars": "SCALARS", "select sleep": "SLEEP", "select error": "ERROR",
              "select notice": "NOTICE", "begin": "BEGIN", "commit": "COMMIT",
              "rollback": "ROLLBACK"}
     if low in fixed:
@@ -207,6 +207,8 @@ class FakeSession:
     def _columns(self, st: Stmt, oids: Sequence[int]) -> tuple[Column, ...] | None:
         if st.kind == "TYPED":
             return tuple(c for c, _, _ in TYPED_ROW)
+        if st.kind == "SCALARS":
+            return tuple(c for c, _, _ in TYPED_ROW if not c.is_array)
         if st.kind == "SERIES":
             return (Column("n", ScalarType.INT8),)
         if st.kind in ("SLEEP", "NOTICE", "ERROR"):
@@ -270,11 +272,14 @@ class FakeSession:
             rows: list[tuple[object, ...]] = [(self.vars.get(st.arg, ""),)]
         elif st.kind == "TYPED":
             rows = [tuple(v for _, v, _ in TYPED_ROW)]
+        elif st.kind == "SCALARS":
+            rows = [tuple(v for c, v, _ in TYPED_ROW if not c.is_array)]
         elif st.kind == "SERIES":
             rows = [(i,) for i in range(1, int(st.arg) + 1)]
         elif st.kind == "SLEEP":
             self.cancel_event.clear()
             self.client.sleeping.set()
+            self.client.on_sleep()
             try:
                 await self.cancel_event.wait()
             finally:
@@ -329,6 +334,7 @@ class FakeClient:
         self.sleeping = threading.Event()  # set while a SLEEP statement waits
         self.cancels = 0
         self.terminated = 0
+        self.on_sleep: Callable[[], None] = lambda: None
 
     async def new_session(self, request: StartupRequest) -> FakeSession:
         if request.user == "nobody":
@@ -386,3 +392,22 @@ def running_server(ssl_context: object = None) -> Iterator[RunningServer]:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.close()
+
+
+async def _serve_stdio() -> None:
+    """Serve until stdin closes; print the port, then a line whenever a SLEEP starts."""
+    import sys
+
+    client = FakeClient()
+    client.on_sleep = lambda: print("sleeping", flush=True)
+    server = await start_server(client, "127.0.0.1", 0)
+    print(server.port, flush=True)
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, sys.stdin.read)
+    await server.close()
+
+
+if __name__ == "__main__":
+    # A server in its own process, for clients whose blocking calls hold the GIL
+    # (libpq's PQcancel in psycopg's C implementation would deadlock an in-process server).
+    asyncio.run(_serve_stdio())

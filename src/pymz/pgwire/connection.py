@@ -250,19 +250,21 @@ class Connection:
             if isinstance(msg, m.Sync):
                 await self._sync()
                 continue
+            if isinstance(msg, m.Flush):
+                await self._flush()
+                continue
             if self._ignore_till_sync:
                 continue
             if isinstance(msg, m.Query):
                 await self._simple_query(msg.sql)
-                continue
-            if isinstance(msg, m.Flush):
-                await self._flush()
                 continue
             try:
                 await self._extended(msg)
             except PymzError as e:
                 self._error(e)
                 self._ignore_till_sync = True
+                # Like PostgreSQL, errors go out at once, not at the next Sync/Flush.
+                await self._flush()
             await self._maybe_flush()
 
     def _error(self, err: PymzError) -> None:
