@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from pymz.sqlexec import RelationSnapshot
 from pymz.adapter.replicas import ProcessStatus
+from pymz.adapter.table_types import to_column, type_text
 from pymz.catalog import Catalog, ReplicaSize
 from pymz.repr import Column, Interval, ScalarType
 
@@ -106,3 +107,27 @@ def catalog_relations(
         ),
     ]
     return rels
+
+
+def table_relations(catalog: Catalog) -> list[RelationSnapshot]:
+    """``mz_tables`` and ``mz_columns`` (columns of tables, 1-based positions)."""
+    tables = sorted(catalog.tables.values(), key=lambda t: t.id)
+    return [
+        RelationSnapshot(
+            "mz_catalog", "mz_tables",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("schema_id", T.TEXT), ("name", T.TEXT),
+                  ("owner_id", T.TEXT), ("privileges", T.TEXT, True), ("create_sql", T.TEXT),
+                  ("redacted_create_sql", T.TEXT), ("source_id", T.TEXT)),
+            [(t.id, t.oid, t.schema_id, t.name, t.owner_id, _privileges(t.owner_id),
+              t.create_sql, t.create_sql, None) for t in tables],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_columns",
+            _cols(("id", T.TEXT), ("name", T.TEXT), ("position", T.INT8), ("nullable", T.BOOL),
+                  ("type", T.TEXT), ("default", T.TEXT), ("type_oid", T.OID),
+                  ("type_mod", T.INT4)),
+            [(t.id, c.name, i + 1, c.nullable, type_text(c), c.default,
+              to_column(c).oid, c.type_mod)
+             for t in tables for i, c in enumerate(t.columns)],
+        ),
+    ]

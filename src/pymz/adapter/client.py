@@ -6,7 +6,7 @@ Values in rows follow the conventions in :mod:`pymz.repr.types`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -50,7 +50,55 @@ class CommandResult:
     tag: str
 
 
-ExecuteResult = QueryResult | CommandResult
+@dataclass(frozen=True)
+class CopyOptions:
+    """COPY format options, as PostgreSQL defines them (defaults per format are applied by
+    the front end: text uses tab and ``\\N``, csv uses comma and the empty string)."""
+
+    format: Literal["text", "csv", "binary"] = "text"
+    delimiter: str | None = None
+    null: str | None = None
+    header: bool = False
+    quote: str | None = None
+    escape: str | None = None
+
+
+class CopyInSink(Protocol):
+    """Receives decoded COPY FROM STDIN rows; ``finish`` makes them durable atomically."""
+
+    async def write_rows(self, rows: Sequence[tuple[object | None, ...]]) -> None: ...
+
+    async def finish(self) -> CommandResult:
+        """Commit every row written so far (tag ``COPY n``)."""
+        ...
+
+    async def abort(self, reason: str) -> None:
+        """Discard every row (client sent CopyFail, bad data, or disconnected)."""
+        ...
+
+
+@dataclass(frozen=True)
+class CopyInResult:
+    """``execute`` asks the front end to stream COPY data from the client into ``sink``,
+    decoding each row into values of ``columns``' types."""
+
+    columns: tuple[Column, ...]
+    options: CopyOptions
+    sink: CopyInSink
+
+
+@dataclass(frozen=True)
+class CopyOutResult:
+    """``execute`` asks the front end to stream ``rows`` to the client in COPY format
+    (``COPY ... TO STDOUT``; later also SUBSCRIBE). ``tag`` is sent after the last batch."""
+
+    columns: tuple[Column, ...]
+    options: CopyOptions
+    batches: AsyncIterator[Sequence[tuple[object | None, ...]]]
+    tag: str
+
+
+ExecuteResult = QueryResult | CommandResult | CopyInResult | CopyOutResult
 
 
 @dataclass(frozen=True)

@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from pymz import __version__, sql
 from pymz.adapter import planner
-from pymz.adapter.catalog_relations import catalog_relations
 from pymz.adapter.client import (
     CommandResult,
+    CopyOutResult,
     ExecuteResult,
     ParsedStatement,
     QueryResult,
@@ -26,13 +26,8 @@ from pymz.adapter.client import (
     StatementDescription,
 )
 from pymz.adapter.cluster_ddl import ClusterSequencer
-from pymz.sqlexec import (
-    DatabaseEntry,
-    IntrospectionEngine,
-    RelationSnapshot,
-    SchemaEntry,
-    pg_catalog_relations,
-)
+from pymz.adapter.query import PeekClient, QueryRunner
+from pymz.adapter.tables import TableSequencer, copy_options
 from pymz.adapter.objects_ddl import ObjectSequencer
 from pymz.adapter.plans import (
     DropClustersPlan,
@@ -42,13 +37,18 @@ from pymz.adapter.plans import (
 )
 from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.session import Session, TxnState
-from pymz.adapter.show import show_objects_sql
-from pymz.adapter.vars import SPECS, SessionVars
+from pymz.adapter.show import show_columns_sql, show_objects_sql
+from pymz.adapter.vars import SessionVars
 from pymz.catalog import Catalog, ReplicaSize
+from pymz.storage_client.tables import TableWriter
+from pymz.timestamp_oracle import TimestampOracle
 from pymz.errors import (
     ActiveSqlTransaction,
     FeatureNotSupported,
     InFailedSqlTransaction,
+    InvalidSchemaName,
+    InvalidTransactionState,
+    UndefinedDatabase,
     SqlSyntaxError,
 )
 from pymz.repr import Column, ScalarType
@@ -56,7 +56,7 @@ from pymz.sql import ast
 
 log = logging.getLogger(__name__)
 
-_DDL = (ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet, ast.AlterClusterReset,
+_DDL = (ast.CreateTable, ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet, ast.AlterClusterReset,
         ast.AlterRename, ast.AlterOwner, ast.CreateDatabase, ast.CreateSchema, ast.CreateRole,
         ast.DropObjects)
 
@@ -86,11 +86,16 @@ def _kind(stmt: sql.ast.Statement, text: str) -> str:
 
 class Coordinator:
     def __init__(self, config: CoordinatorConfig, catalog: Catalog, replicas: ReplicaManager,
-                 registry: CollectorRegistry) -> None:
+                 registry: CollectorRegistry, writer: TableWriter, oracle: TimestampOracle,
+                 peeks: PeekClient) -> None:
         self._config = config
         self.catalog = catalog
         self.replicas = replicas
-        self._engine = IntrospectionEngine()
+        self._writer = writer
+        self._queries = QueryRunner(catalog, config.replica_sizes, replicas,
+                                    config.environment_id, writer, oracle, peeks)
+        self._tables = TableSequencer(catalog, writer, self._queries.run,
+                                      self._queries.describe)
         self._clusters = ClusterSequencer(catalog, replicas, config.replica_sizes)
         self._objects = ObjectSequencer(catalog)
         self._ddl_lock = asyncio.Lock()
@@ -101,6 +106,8 @@ class Coordinator:
 
     async def start(self) -> None:
         """Reconcile replica services with the catalog, then start serving."""
+        await self._tables.register_all()
+        self._writer.start()
         self.replicas.start()
         for cluster in self.catalog.clusters.values():
             self.replicas.ensure_instance(cluster.id)
@@ -136,7 +143,7 @@ class Coordinator:
 
     def cancel_query(self, session: Session) -> None:
         """Interrupt ``session``'s query running in a worker thread, if any."""
-        self._engine.cancel(owner=session)
+        self._queries.engine.cancel(owner=session)
 
     def end_session(self, session: Session) -> None:
         if self.sessions.pop(session.connection_id, None) is not None:
@@ -146,49 +153,47 @@ class Coordinator:
     def parse(self, text: str) -> list[ParsedStatement]:
         return [ParsedStatement(p.sql, p.ast, _kind(p.ast, p.sql)) for p in sql.parse(text)]
 
-    def _relations(self, session_vars: Mapping[str, str]) -> list[RelationSnapshot]:
-        cat = self.catalog
-        rels = catalog_relations(cat, self._config.replica_sizes, self.replicas.statuses())
-        owner = {r.id: r.oid for r in cat.roles.values()}
-        db_oid = {d.id: d.oid for d in cat.databases.values()}
-        rels += pg_catalog_relations(
-            [DatabaseEntry(d.oid, d.name, owner.get(d.owner_id, 0))
-             for d in cat.databases.values()],
-            [SchemaEntry(s.oid, s.name, db_oid.get(s.database_id) if s.database_id else None,
-                         owner.get(s.owner_id, 0)) for s in cat.schemas.values()],
-            session_vars,
-            setting_descriptions={name: SessionVars.spec(name).description
-                                  for name in session_vars if name.lower() in SPECS},
-        )
-        return rels
-
-    def _engine_context(self, session: Session) -> dict[str, object]:
-        search_path = [s.strip() for s in session.vars.get("search_path").split(",") if s]
-        values = session.vars.all()
-        values.update(user=session.user, environment_id=self._config.environment_id,
-                      connection_id=str(session.connection_id), mz_version=__version__)
-        return {"relations": self._relations(values),
-                "search_path": ["mz_catalog", "pg_catalog", *search_path],
-                "session_vars": values}
-
     def _query_text(self, session: Session, stmt: object) -> str | None:
         if isinstance(stmt, ast.Query):
             return stmt.text
         if isinstance(stmt, ast.ShowObjects):
-            db = self.catalog.database_by_name(
-                stmt.from_.names[-1] if stmt.from_ is not None else session.vars.get("database"))
-            return show_objects_sql(stmt, db.id if db is not None else "")
+            return self._show_objects_sql(session, stmt)
+        if isinstance(stmt, ast.ShowColumns):
+            table = self._tables.resolve(stmt.table, session)
+            return show_columns_sql(table.id, stmt.filter)
         return None
+
+    def _show_objects_sql(self, session: Session, stmt: ast.ShowObjects) -> str:
+        db = self.catalog.database_by_name(session.vars.get("database"))
+        if stmt.object_type == "SCHEMAS" and stmt.from_ is not None:
+            db = self.catalog.database_by_name(stmt.from_.names[-1])
+            if db is None:
+                raise UndefinedDatabase(f"unknown database '{stmt.from_.names[-1]}'")
+        schema_id = ""
+        if db is not None and stmt.object_type != "SCHEMAS":
+            if stmt.from_ is not None:
+                schema = self.catalog.schema_by_name(db.id, stmt.from_.names[-1])
+                if schema is None:
+                    raise InvalidSchemaName(f"unknown schema '{stmt.from_.names[-1]}'")
+                schema_id = schema.id
+            else:
+                path = [p.strip() for p in session.vars.get("search_path").split(",")]
+                schema = next((sc for p in path
+                               if (sc := self.catalog.schema_by_name(db.id, p)) is not None),
+                              None)
+                schema_id = schema.id if schema is not None else ""
+        return show_objects_sql(stmt, db.id if db is not None else "", schema_id)
 
     async def describe(self, session: Session, statement: ParsedStatement,
                        param_oids: Sequence[int]) -> StatementDescription:
         stmt = statement.ast
         text = self._query_text(session, stmt)
         if text is not None:
-            ctx = self._engine_context(session)
-            shape = await asyncio.to_thread(self._engine.describe, text, list(param_oids),
-                                            **ctx)  # type: ignore[arg-type]
+            shape = await self._queries.describe(session, text, param_oids)
             return StatementDescription(shape.param_oids, shape.columns)
+        if isinstance(stmt, ast.Insert | ast.Update | ast.Delete):
+            oids = await self._tables.describe_params(session, stmt, param_oids)
+            return StatementDescription(oids, None)
         if isinstance(stmt, ast.ShowVariable):
             return StatementDescription((), self._show_columns(stmt))
         resolved = tuple(oid or ScalarType.TEXT.oid for oid in param_oids)
@@ -206,13 +211,13 @@ class Coordinator:
         stmt = statement.ast
         status = "error"
         try:
-            result = await self._execute(session, stmt, params)
+            result = await self._execute(session, stmt, statement.sql, params)
             status = "success"
             return result
         finally:
             self.metrics.queries.labels(statement.kind or "other", status).inc()
 
-    async def _execute(self, session: Session, stmt: object,
+    async def _execute(self, session: Session, stmt: object, sql_text: str,
                        params: Sequence[object | None]) -> ExecuteResult:
         if session.txn is TxnState.FAILED and not isinstance(stmt, ast.Commit | ast.Rollback):
             raise InFailedSqlTransaction(
@@ -225,28 +230,34 @@ class Coordinator:
                 session.txn = TxnState.EXPLICIT
                 return CommandResult("BEGIN")
             case ast.Commit():
-                tag = "ROLLBACK" if session.txn is TxnState.FAILED else "COMMIT"
                 if session.txn is TxnState.IDLE:
                     session.notice("there is no transaction in progress", severity="WARNING",
                                    sqlstate="25P01")
-                session.txn = TxnState.IDLE
-                return CommandResult(tag)
+                if session.txn is TxnState.FAILED:
+                    session.end_transaction()
+                    return CommandResult("ROLLBACK")
+                writes = session.pending_writes
+                session.end_transaction()
+                if writes:
+                    await self._writer.append(writes)
+                return CommandResult("COMMIT")
             case ast.Rollback():
                 if session.txn is TxnState.IDLE:
                     session.notice("there is no transaction in progress", severity="WARNING",
                                    sqlstate="25P01")
-                session.txn = TxnState.IDLE
+                session.end_transaction()
                 return CommandResult("ROLLBACK")
-            case ast.Query() | ast.ShowObjects():
+            case ast.Query() | ast.ShowObjects() | ast.ShowColumns():
                 text = self._query_text(session, stmt)
                 assert text is not None
-                ctx = self._engine_context(session)
-                desc = await asyncio.to_thread(self._engine.describe, text, [0] * len(params),
-                                               **ctx)  # type: ignore[arg-type]
-                out = await asyncio.to_thread(
-                    self._engine.execute, text, list(params), list(desc.param_oids),
-                    owner=session, **ctx)  # type: ignore[arg-type]
+                if session.pending_writes:
+                    raise InvalidTransactionState(
+                        "transaction in write-only mode",
+                        hint="Reads cannot follow writes in a transaction; COMMIT first.")
+                out = await self._queries.run(session, text, params, [0] * len(params))
                 return QueryResult(out.columns, out.rows, f"SELECT {len(out.rows)}")
+            case ast.Insert() | ast.Update() | ast.Delete() | ast.Copy():
+                return await self._execute_dml(session, stmt, params)
             case ast.ShowVariable():
                 return self._show_variable(session, stmt)
             case ast.SetVariable():
@@ -280,8 +291,47 @@ class Coordinator:
                     raise ActiveSqlTransaction(
                         f"{_ddl_tag(stmt)} cannot be run inside a transaction block")
                 async with self._ddl_lock:
-                    return await self._execute_ddl(session, stmt)
+                    return await self._execute_ddl(session, stmt, sql_text)
         raise SqlSyntaxError(f"unsupported statement: {type(stmt).__name__}")
+
+    async def _execute_dml(self, session: Session, stmt: object,
+                           params: Sequence[object | None]) -> ExecuteResult:
+        oids = [0] * len(params)
+        explicit = session.in_explicit_transaction
+        if explicit and session.read_ts is not None:
+            raise InvalidTransactionState(
+                "transaction in read-only mode",
+                hint="Writes cannot follow reads in a transaction; COMMIT first.")
+        match stmt:
+            case ast.Insert():
+                table, rows = await self._tables.insert(session, stmt, params, oids)
+                updates = [(row, 1) for row in rows]
+                if explicit:
+                    session.pending_writes.setdefault(table.id, []).extend(updates)
+                else:
+                    await self._tables.write(table, updates)
+                return CommandResult(f"INSERT 0 {len(rows)}")
+            case ast.Update() | ast.Delete() if explicit:
+                raise ActiveSqlTransaction(
+                    f"{'UPDATE' if isinstance(stmt, ast.Update) else 'DELETE'} cannot be run "
+                    "inside a transaction block")
+            case ast.Update():
+                return await self._tables.update(session, stmt, params, oids)
+            case ast.Delete():
+                return await self._tables.delete(session, stmt, params, oids)
+            case ast.Copy(direction="FROM"):
+                if explicit:
+                    raise ActiveSqlTransaction("COPY FROM cannot be run inside a transaction "
+                                               "block")
+                return self._tables.copy_in(session, stmt)
+            case ast.Copy():
+                text = stmt.query if stmt.query is not None else (
+                    "SELECT " + (", ".join(c.value for c in stmt.columns) or "*")
+                    + f" FROM {stmt.table}")
+                out = await self._queries.run(session, text, params, oids)
+                return CopyOutResult(out.columns, copy_options(stmt), _one_batch(out.rows),
+                                     f"COPY {len(out.rows)}")
+        raise FeatureNotSupported(f"{type(stmt).__name__} not yet supported")
 
     def _show_variable(self, session: Session, stmt: ast.ShowVariable) -> QueryResult:
         columns = self._show_columns(stmt)
@@ -310,7 +360,8 @@ class Coordinator:
                            "database with SHOW DATABASES.")
         return CommandResult("SET")
 
-    async def _execute_ddl(self, session: Session, stmt: object) -> CommandResult:
+    async def _execute_ddl(self, session: Session, stmt: object,
+                           sql_text: str) -> CommandResult:
         notices: list[str] = []
         match stmt:
             case ast.CreateCluster():
@@ -334,6 +385,10 @@ class Coordinator:
             case ast.DropObjects(object_type="CLUSTER REPLICA"):
                 notices = await self._clusters.drop_replicas(DropReplicasPlan(
                     tuple(_pair(n) for n in stmt.names), stmt.if_exists))
+            case ast.CreateTable():
+                notices = await self._tables.create_table(stmt, sql_text, session)
+            case ast.DropObjects(object_type="TABLE"):
+                notices = await self._tables.drop_tables(stmt, session)
             case ast.CreateDatabase() | ast.CreateSchema() | ast.CreateRole() | \
                     ast.DropObjects():
                 notices = await self._objects.execute(stmt, session)
@@ -370,6 +425,8 @@ def _ddl_tag(stmt: object) -> str:
             return f"ALTER {stmt.object_type}"
         case ast.CreateDatabase():
             return "CREATE DATABASE"
+        case ast.CreateTable():
+            return "CREATE TABLE"
         case ast.CreateSchema():
             return "CREATE SCHEMA"
         case ast.CreateRole():
@@ -377,3 +434,8 @@ def _ddl_tag(stmt: object) -> str:
         case ast.DropObjects():
             return f"DROP {stmt.object_type}"
     return type(stmt).__name__.upper()
+
+
+async def _one_batch(rows: Sequence[tuple[object, ...]]) -> AsyncIterator[
+        Sequence[tuple[object | None, ...]]]:
+    yield rows

@@ -64,6 +64,8 @@ class ReplicaServiceConfig:
     environment_id: str
     clusterd_image: str = "clusterd"
     extra_labels: Mapping[str, str] = field(default_factory=dict)
+    persist_blob_url: str | None = None
+    persist_consensus_url: str | None = None
 
 
 def service_id(replica: ClusterReplica) -> str:
@@ -75,15 +77,19 @@ def parse_service_id(sid: str) -> tuple[str, str] | None:
     return (cluster_id, replica_id) if sep else None
 
 
-def clusterd_args(size: ReplicaSize, environment_id: str, a: ServiceAssignments) -> list[str]:
+def clusterd_args(size: ReplicaSize, config: ReplicaServiceConfig,
+                  a: ServiceAssignments) -> list[str]:
     args = [
         f"--storagectl-listen-addr={a.listen_addrs['storagectl']}",
         f"--computectl-listen-addr={a.listen_addrs['computectl']}",
         f"--timely-listen-addr={a.listen_addrs['timely']}",
         f"--internal-http-listen-addr={a.listen_addrs['internal-http']}",
         f"--workers={size.workers}",
-        f"--environment-id={environment_id}",
+        f"--environment-id={config.environment_id}",
     ]
+    if config.persist_blob_url and config.persist_consensus_url:
+        args += [f"--persist-blob-url={config.persist_blob_url}",
+                 f"--persist-consensus-url={config.persist_consensus_url}"]
     args += [f"--timely-peer={peer['timely']}" for peer in a.peer_addrs]
     return args
 
@@ -146,10 +152,10 @@ class ReplicaManager:
 
     # --- lifecycle -----------------------------------------------------------------
     def _service_config(self, replica: ClusterReplica, size: ReplicaSize) -> ServiceConfig:
-        env = self._config.environment_id
+        config = self._config
 
         def args(a: ServiceAssignments) -> list[str]:
-            return clusterd_args(size, env, a)
+            return clusterd_args(size, config, a)
 
         labels = {
             **self._config.extra_labels,

@@ -43,6 +43,10 @@ class Session:
         self.vars = variables
         self.txn = TxnState.IDLE
         self._notices: list[Notice] = []
+        # The timestamp every read of the current explicit transaction uses.
+        self.read_ts: int | None = None
+        # Writes of the current explicit transaction, applied at COMMIT: table id -> updates.
+        self.pending_writes: dict[str, list[tuple[tuple[object, ...], int]]] = {}
         self._current: asyncio.Task[object] | None = None
 
     # --- AdapterSession --------------------------------------------------------------
@@ -95,6 +99,15 @@ class Session:
         self._coord.end_session(self)
 
     # --- helpers ---------------------------------------------------------------------
+    @property
+    def in_explicit_transaction(self) -> bool:
+        return self.txn is not TxnState.IDLE
+
+    def end_transaction(self) -> None:
+        self.txn = TxnState.IDLE
+        self.read_ts = None
+        self.pending_writes = {}
+
     def notice(self, message: str, *, severity: str = "NOTICE", sqlstate: str = "00000",
                detail: str | None = None, hint: str | None = None) -> None:
         self._notices.append(Notice(severity, sqlstate, message, detail, hint))

@@ -38,7 +38,7 @@ _SHOW_QUERIES: dict[str, tuple[str, str]] = {
 }
 _ORDER = {"CLUSTER REPLICAS": "cluster, replica"}
 # Object types that exist in Materialize but that pymz cannot create yet: empty listings.
-_NOT_YET_CREATABLE = ("TABLES", "VIEWS", "MATERIALIZED VIEWS", "INDEXES", "SOURCES", "SINKS",
+_NOT_YET_CREATABLE = ("VIEWS", "MATERIALIZED VIEWS", "INDEXES", "SOURCES", "SINKS",
                       "SECRETS", "CONNECTIONS", "TYPES", "SUBSOURCES")
 
 
@@ -46,13 +46,33 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def show_objects_sql(stmt: ast.ShowObjects, database_id_for: str) -> str:
-    """The SQL for ``stmt``; ``database_id_for`` is the id of the database whose schemas
-    ``SHOW SCHEMAS`` lists (the session's, unless FROM names another)."""
+def _filtered(query: str, like_column: str, flt: ast.ShowFilter | None, order: str) -> str:
+    outer = f"SELECT * FROM ({query}) AS show_result"
+    if isinstance(flt, ast.LikeFilter):
+        outer += f" WHERE {like_column} LIKE {_literal(flt.pattern)}"
+    elif isinstance(flt, ast.WhereFilter):
+        outer += f" WHERE {flt.expr}"
+    return f"{outer} ORDER BY {order}"
+
+
+def show_columns_sql(table_id: str, flt: ast.ShowFilter | None) -> str:
+    query = ("SELECT name, nullable, type, '' AS comment, position FROM mz_catalog.mz_columns "
+             f"WHERE id = {_literal(table_id)}")
+    return _filtered(query, "name", flt, "position").replace(
+        "SELECT * FROM", "SELECT name, nullable, type, comment FROM", 1)
+
+
+def show_objects_sql(stmt: ast.ShowObjects, database_id: str, schema_id: str) -> str:
+    """The SQL for ``stmt``: ``database_id`` is the database whose schemas ``SHOW SCHEMAS``
+    lists, ``schema_id`` the schema whose objects other SHOWs list."""
     kind = stmt.object_type
-    if kind == "SCHEMAS":
+    if kind == "TABLES":
+        query = ("SELECT name, '' AS comment FROM mz_catalog.mz_tables "
+                 f"WHERE schema_id = {_literal(schema_id)}")
+        like_column = "name"
+    elif kind == "SCHEMAS":
         query = ("SELECT s.name AS name, '' AS comment FROM mz_catalog.mz_schemas s "
-                 f"WHERE s.database_id = {_literal(database_id_for)} OR s.database_id IS NULL")
+                 f"WHERE s.database_id = {_literal(database_id)} OR s.database_id IS NULL")
         like_column = "name"
     elif kind in _SHOW_QUERIES:
         query, like_column = _SHOW_QUERIES[kind]
@@ -60,10 +80,4 @@ def show_objects_sql(stmt: ast.ShowObjects, database_id_for: str) -> str:
         query, like_column = _EMPTY_NAMES, "name"
     else:
         raise FeatureNotSupported(f"SHOW {kind} not yet supported")
-    order = _ORDER.get(kind, "1")
-    outer = f"SELECT * FROM ({query}) AS show_result"
-    if isinstance(stmt.filter, ast.LikeFilter):
-        outer += f" WHERE {like_column} LIKE {_literal(stmt.filter.pattern)}"
-    elif isinstance(stmt.filter, ast.WhereFilter):
-        outer += f" WHERE {stmt.filter.expr}"
-    return f"{outer} ORDER BY {order}"
+    return _filtered(query, like_column, stmt.filter, _ORDER.get(kind, "1"))

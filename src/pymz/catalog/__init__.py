@@ -15,6 +15,8 @@ from pymz.catalog.objects import (
     ReplicaSize,
     Role,
     Schema,
+    Table,
+    TableColumn,
 )
 from pymz.catalog.sizes import default_replica_sizes, parse_replica_sizes
 from pymz.catalog.state import Catalog, CatalogTransaction
@@ -30,6 +32,8 @@ __all__ = [
     "ReplicaSize",
     "Role",
     "Schema",
+    "Table",
+    "TableColumn",
     "default_replica_sizes",
     "parse_replica_sizes",
 ]

@@ -84,3 +84,31 @@ class ObjectRecord:
     kind: str
     id: str
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """A table column. ``type_name`` is a :class:`pymz.repr.ScalarType` member name;
+    ``type_mod`` is PostgreSQL's typmod (-1: none; varchar(n): n + 4; numeric(p, s):
+    ((p << 16) | s) + 4)."""
+
+    name: str
+    type_name: str
+    is_array: bool = False
+    nullable: bool = True
+    default: str | None = None
+    type_mod: int = -1
+
+
+@dataclass(frozen=True)
+class Table:
+    """A user table, stored as one persist shard of (row, time, diff)."""
+
+    id: str
+    oid: int
+    name: str
+    schema_id: str
+    owner_id: str
+    columns: tuple[TableColumn, ...]
+    shard_id: str
+    create_sql: str

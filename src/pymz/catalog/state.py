@@ -20,6 +20,8 @@ from pymz.catalog.objects import (
     ObjectRecord,
     Role,
     Schema,
+    Table,
+    TableColumn,
 )
 from pymz.errors import DuplicateObject, UndefinedObject
 
@@ -29,6 +31,7 @@ _KINDS: dict[str, type[Any]] = {
     "database": Database,
     "schema": Schema,
     "role": Role,
+    "table": Table,
 }
 _KIND_OF: dict[type[Any], str] = {cls: kind for kind, cls in _KINDS.items()}
 _FIRST_USER_OID = 20_000
@@ -46,6 +49,8 @@ def _from_record(rec: ObjectRecord) -> Any:
     fields = {f.name for f in dataclasses.fields(cls)}
     data = {k: (tuple(v) if isinstance(v, list) else v) for k, v in rec.data.items()
             if k in fields}
+    if cls is Table:
+        data["columns"] = tuple(TableColumn(**c) for c in data["columns"])
     return cls(**data)
 
 
@@ -96,6 +101,14 @@ class Catalog:
     @property
     def roles(self) -> dict[str, Role]:
         return self.objects["role"]
+
+    @property
+    def tables(self) -> dict[str, Table]:
+        return self.objects["table"]
+
+    def schema_by_name(self, database_id: str | None, name: str) -> Schema | None:
+        return next((s for s in self.schemas.values()
+                     if s.name == name and s.database_id == database_id), None)
 
     def cluster_by_name(self, name: str) -> Cluster | None:
         return next((c for c in self.clusters.values() if c.name == name), None)

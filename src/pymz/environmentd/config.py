@@ -42,6 +42,9 @@ class EnvironmentdConfig:
     environment_id: str | None
     clusterd_image: str
     log_level: str
+    persist_blob_url: str
+    persist_consensus_url: str
+    timestamp_oracle_url: str
 
 
 def _env(name: str, default: str) -> str:
@@ -78,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="environment id (default: generated on first start, then kept)")
     p.add_argument("--clusterd-image", default="clusterd",
                    help="image (process orchestrator: executable) that runs replicas")
+    p.add_argument("--persist-blob-url", default=os.environ.get("MZ_PERSIST_BLOB_URL"),
+                   help="where batch data lives: file:///dir (default: <data>/persist/blob)")
+    p.add_argument("--persist-consensus-url",
+                   default=os.environ.get("MZ_PERSIST_CONSENSUS_URL"),
+                   help="shard state: sqlite:///path (default: <data>/persist/consensus.db) "
+                   "or postgres://…")
+    p.add_argument("--timestamp-oracle-url", default=os.environ.get("MZ_TIMESTAMP_ORACLE_URL"),
+                   help="durable timestamp oracle (default: the persist consensus URL)")
     p.add_argument("--log-level", default=_env("MZ_LOG_LEVEL", "info"),
                    choices=["debug", "info", "warning", "error"])
     return p
@@ -104,8 +115,14 @@ def parse_config(argv: Sequence[str] | None = None) -> EnvironmentdConfig:
                         args.bootstrap_builtin_system_cluster_replica_size)):
         if size not in sizes:
             raise ConfigurationError(f"{flag}: unknown replica size {size!r}")
+    data_directory = Path(args.data_directory).resolve()
+    consensus = args.persist_consensus_url or \
+        f"sqlite://{data_directory / 'persist' / 'consensus.db'}"
     return EnvironmentdConfig(
-        data_directory=Path(args.data_directory).resolve(),
+        data_directory=data_directory,
+        persist_blob_url=args.persist_blob_url or f"file://{data_directory / 'persist' / 'blob'}",
+        persist_consensus_url=consensus,
+        timestamp_oracle_url=args.timestamp_oracle_url or consensus,
         sql_listen=ListenAddr.parse(args.sql_listen_addr),
         http_listen=ListenAddr.parse(args.http_listen_addr),
         internal_sql_listen=(ListenAddr.parse(args.internal_sql_listen_addr)

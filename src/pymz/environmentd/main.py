@@ -27,7 +27,10 @@ from pymz.environmentd.http import HttpServer
 from pymz.errors import PymzError
 from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
 from pymz.pgwire import PgwireServer, start_server
+from pymz.persist import PersistClient
 from pymz.storage_client.controller import StorageController
+from pymz.storage_client.tables import TableWriter
+from pymz.timestamp_oracle import timestamp_oracle_from_url
 
 log = logging.getLogger("environmentd")
 
@@ -73,6 +76,18 @@ async def run(config: EnvironmentdConfig) -> None:
     environment_id = catalog.environment_id
     log.info("environment %s, catalog epoch %d", environment_id, catalog.epoch)
 
+    (data_dir / "persist").mkdir(exist_ok=True)
+    persist = PersistClient.from_urls(config.persist_blob_url, config.persist_consensus_url)
+    oracle = await asyncio.to_thread(timestamp_oracle_from_url, config.timestamp_oracle_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def on_fenced() -> None:
+        # A newer environmentd owns the data now: stop serving (called from a worker thread).
+        loop.call_soon_threadsafe(stop.set)
+
+    writer = TableWriter(persist, oracle, epoch=catalog.epoch, on_fenced=on_fenced)
+
     orchestrator = ProcessOrchestrator(ProcessOrchestratorConfig(
         run_directory=data_dir / "run",
         environment_id=environment_id,
@@ -82,10 +97,11 @@ async def run(config: EnvironmentdConfig) -> None:
     storage = StorageController()
     replicas = ReplicaManager(orchestrator, compute, storage, ReplicaServiceConfig(
         environment_id=environment_id, clusterd_image=config.clusterd_image,
-        extra_labels=dict(config.service_labels)))
+        extra_labels=dict(config.service_labels), persist_blob_url=config.persist_blob_url,
+        persist_consensus_url=config.persist_consensus_url))
     registry = CollectorRegistry()
     coord = Coordinator(CoordinatorConfig(config.replica_sizes, environment_id), catalog,
-                        replicas, registry)
+                        replicas, registry, writer, oracle, compute)
 
     http = HttpServer(registry, lambda: coord.ready)
     await http.start(config.http_listen.host, config.http_listen.port)
@@ -116,8 +132,6 @@ async def run(config: EnvironmentdConfig) -> None:
     print(f"environmentd ready: psql -h localhost -p {sql.port} -U materialize materialize",
           file=sys.stderr, flush=True)
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
@@ -126,6 +140,7 @@ async def run(config: EnvironmentdConfig) -> None:
     coord.ready = False
     for server in servers:
         await server.close()
+    await writer.stop()
     await replicas.stop()
     await compute.close()
     await storage.close()

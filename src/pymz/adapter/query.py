@@ -1,0 +1,165 @@
+"""Running queries: locally over catalog snapshots, or as a peek on a cluster.
+
+A query that reads only system relations runs in environmentd over a snapshot of the catalog.
+A query that reads a table runs as a peek on the session's cluster: environmentd picks the
+timestamp (strict serializable: at or after every acknowledged write, and fixed for a whole
+explicit transaction), makes sure every table read is complete at it, and every replica
+reads the tables' persist shards at that timestamp; the first replica to answer wins.
+Both paths run the same executor, so results do not depend on where a query ran.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+from pymz import __version__
+from pymz.adapter.catalog_relations import catalog_relations, table_relations
+from pymz.adapter.replicas import ReplicaManager
+from pymz.adapter.tables import table_columns
+from pymz.adapter.vars import SPECS, SessionVars
+from pymz.catalog import Catalog, ReplicaSize, Table
+from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
+from pymz.errors import FeatureNotSupported, QueryCanceled, UndefinedObject
+from pymz.sqlexec import (
+    DatabaseEntry,
+    IntrospectionEngine,
+    QueryRows,
+    QueryShape,
+    RelationSnapshot,
+    SchemaEntry,
+    pg_catalog_relations,
+)
+from pymz.sqlexec.rewrite import rewrite
+from pymz.storage_client.tables import TableWriter
+from pymz.timestamp_oracle import TimestampOracle
+
+if TYPE_CHECKING:
+    from pymz.adapter.session import Session
+
+
+class PeekClient(Protocol):
+    async def peek_snapshot(self, instance_id: str, plan: SnapshotQueryPlan, timestamp: int,
+                            *, timeout_s: float | None = None) -> list[tuple[object, ...]]: ...
+
+
+def _parse_duration_s(text: str) -> float | None:
+    value = text.strip().lower()
+    for suffix, scale in (("ms", 0.001), ("min", 60.0), ("s", 1.0), ("h", 3600.0)):
+        if value.endswith(suffix) and value[: -len(suffix)].strip().replace(".", "").isdigit():
+            seconds = float(value[: -len(suffix)]) * scale
+            return seconds or None
+    return float(value) / 1000 if value.isdigit() and value != "0" else None
+
+
+class QueryRunner:
+    def __init__(self, catalog: Catalog, sizes: Mapping[str, ReplicaSize],
+                 replicas: ReplicaManager, environment_id: str, writer: TableWriter,
+                 oracle: TimestampOracle, peeks: PeekClient) -> None:
+        self._catalog = catalog
+        self._sizes = sizes
+        self._replicas = replicas
+        self._environment_id = environment_id
+        self._writer = writer
+        self._oracle = oracle
+        self._peeks = peeks
+        self.engine = IntrospectionEngine()
+
+    # --- relations -------------------------------------------------------------------
+    def session_values(self, session: Session) -> dict[str, str]:
+        values = session.vars.all()
+        values.update(user=session.user, environment_id=self._environment_id,
+                      connection_id=str(session.connection_id), mz_version=__version__)
+        return values
+
+    def search_path(self, session: Session) -> list[str]:
+        path = [s.strip() for s in session.vars.get("search_path").split(",") if s.strip()]
+        return ["mz_catalog", "pg_catalog", *path]
+
+    def _user_tables(self, session: Session) -> dict[tuple[str, str], Table]:
+        db = self._catalog.database_by_name(session.vars.get("database"))
+        if db is None:
+            return {}
+        schemas = {s.id: s.name for s in self._catalog.schemas.values()
+                   if s.database_id == db.id}
+        return {(schemas[t.schema_id], t.name): t for t in self._catalog.tables.values()
+                if t.schema_id in schemas}
+
+    def relations(self, session: Session, values: Mapping[str, str]) -> list[RelationSnapshot]:
+        cat = self._catalog
+        rels = catalog_relations(cat, self._sizes, self._replicas.statuses())
+        rels += table_relations(cat)
+        owner = {r.id: r.oid for r in cat.roles.values()}
+        db_oid = {d.id: d.oid for d in cat.databases.values()}
+        rels += pg_catalog_relations(
+            [DatabaseEntry(d.oid, d.name, owner.get(d.owner_id, 0))
+             for d in cat.databases.values()],
+            [SchemaEntry(s.oid, s.name, db_oid.get(s.database_id) if s.database_id else None,
+                         owner.get(s.owner_id, 0)) for s in cat.schemas.values()],
+            values,
+            setting_descriptions={name: SessionVars.spec(name).description
+                                  for name in values if name.lower() in SPECS},
+        )
+        # User tables take part in name resolution with no rows: their contents live in
+        # persist and are read by the cluster.
+        for (schema, name), table in self._user_tables(session).items():
+            rels.append(RelationSnapshot(schema, name, table_columns(table), (),
+                                         version=table.oid))
+        return rels
+
+    # --- describe and run ------------------------------------------------------------
+    async def describe(self, session: Session, sql: str,
+                       param_oids: Sequence[int]) -> QueryShape:
+        values = self.session_values(session)
+        return await asyncio.to_thread(
+            self.engine.describe, sql, list(param_oids),
+            relations=self.relations(session, values), search_path=self.search_path(session),
+            session_vars=values)
+
+    async def run(self, session: Session, sql: str, params: Sequence[object | None],
+                  param_oids: Sequence[int]) -> QueryRows:
+        values = self.session_values(session)
+        relations = self.relations(session, values)
+        path = self.search_path(session)
+        shape = await asyncio.to_thread(self.engine.describe, sql, list(param_oids),
+                                        relations=relations, search_path=path,
+                                        session_vars=values)
+        oids = list(shape.param_oids)
+        referenced = rewrite(sql, oids, relations, path, values).relations
+        tables = self._user_tables(session)
+        reads = [tables[(r.schema, r.name)] for r in referenced if (r.schema, r.name) in tables]
+        if not reads:
+            return await asyncio.to_thread(
+                self.engine.execute, sql, list(params), oids, relations=relations,
+                search_path=path, session_vars=values, owner=session)
+        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
+        if cluster is None:
+            raise UndefinedObject(f"unknown cluster '{session.vars.get('cluster')}'")
+        if not self._catalog.replicas_of(cluster.id):
+            raise FeatureNotSupported(
+                f"cluster '{cluster.name}' has no replicas available to service the request",
+                hint="Use CREATE CLUSTER REPLICA or ALTER CLUSTER ... SET (REPLICATION FACTOR)"
+                " to attach replicas to the cluster.", sqlstate="XX000")
+        ts = await self.read_timestamp(session, [t.id for t in reads])
+        imports = tuple(ShardImport(schema, name, t.shard_id, table_columns(t))
+                        for (schema, name), t in tables.items() if t in reads)
+        inline = tuple(r for r in referenced if (r.schema, r.name) not in tables)
+        plan = SnapshotQueryPlan(sql, tuple(params), tuple(oids), tuple(path), values, imports,
+                                 inline, shape.columns)
+        timeout = _parse_duration_s(session.vars.get("statement_timeout"))
+        try:
+            rows = await self._peeks.peek_snapshot(cluster.id, plan, ts, timeout_s=timeout)
+        except TimeoutError:
+            raise QueryCanceled("canceling statement due to statement timeout") from None
+        return QueryRows(shape.columns, rows)
+
+    async def read_timestamp(self, session: Session, table_ids: Sequence[str]) -> int:
+        """The timestamp for a read: fixed per explicit transaction, else fresh."""
+        ts = session.read_ts
+        if ts is None:
+            ts = await asyncio.to_thread(self._oracle.read_ts)
+            if session.in_explicit_transaction:
+                session.read_ts = ts
+        await self._writer.ensure_readable(table_ids, ts)
+        return ts
