@@ -10,11 +10,11 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping, Sequence
 
-from pymz.sqlexec import RelationSnapshot
 from pymz.adapter.replicas import ProcessStatus
 from pymz.adapter.table_types import to_column, type_text
 from pymz.catalog import Catalog, ReplicaSize
 from pymz.repr import Column, Interval, ScalarType
+from pymz.sqlexec import RelationSnapshot
 
 T = ScalarType
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from pymz import __version__, sql
+from pymz import sql
 from pymz.adapter import planner
 from pymz.adapter.client import (
     CommandResult,
@@ -26,8 +26,6 @@ from pymz.adapter.client import (
     StatementDescription,
 )
 from pymz.adapter.cluster_ddl import ClusterSequencer
-from pymz.adapter.query import PeekClient, QueryRunner
-from pymz.adapter.tables import TableSequencer, copy_options
 from pymz.adapter.objects_ddl import ObjectSequencer
 from pymz.adapter.plans import (
     DropClustersPlan,
@@ -35,29 +33,31 @@ from pymz.adapter.plans import (
     RenameClusterPlan,
     RenameReplicaPlan,
 )
+from pymz.adapter.query import PeekClient, QueryRunner
 from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.session import Session, TxnState
 from pymz.adapter.show import show_columns_sql, show_objects_sql
+from pymz.adapter.tables import TableSequencer, copy_options
 from pymz.adapter.vars import SessionVars
 from pymz.catalog import Catalog, ReplicaSize
-from pymz.storage_client.tables import TableWriter
-from pymz.timestamp_oracle import TimestampOracle
 from pymz.errors import (
     ActiveSqlTransaction,
     FeatureNotSupported,
     InFailedSqlTransaction,
     InvalidSchemaName,
     InvalidTransactionState,
-    UndefinedDatabase,
     SqlSyntaxError,
+    UndefinedDatabase,
 )
 from pymz.repr import Column, ScalarType
 from pymz.sql import ast
+from pymz.storage_client.tables import TableWriter
+from pymz.timestamp_oracle import TimestampOracle
 
 log = logging.getLogger(__name__)
 
-_DDL = (ast.CreateTable, ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet, ast.AlterClusterReset,
-        ast.AlterRename, ast.AlterOwner, ast.CreateDatabase, ast.CreateSchema, ast.CreateRole,
+_DDL = (ast.CreateTable, ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet,
+        ast.AlterClusterReset, ast.AlterRename, ast.AlterOwner, ast.CreateDatabase, ast.CreateSchema, ast.CreateRole,
         ast.DropObjects)
 
 
@@ -86,14 +86,15 @@ def _kind(stmt: sql.ast.Statement, text: str) -> str:
 
 class Coordinator:
     def __init__(self, config: CoordinatorConfig, catalog: Catalog, replicas: ReplicaManager,
-                 registry: CollectorRegistry, writer: TableWriter, oracle: TimestampOracle,
-                 peeks: PeekClient) -> None:
+                 registry: CollectorRegistry, *, writer: TableWriter,
+                 oracle: TimestampOracle, peeks: PeekClient) -> None:
         self._config = config
         self.catalog = catalog
         self.replicas = replicas
         self._writer = writer
         self._queries = QueryRunner(catalog, config.replica_sizes, replicas,
-                                    config.environment_id, writer, oracle, peeks)
+                                    config.environment_id, writer=writer, oracle=oracle,
+                                    peeks=peeks)
         self._tables = TableSequencer(catalog, writer, self._queries.run,
                                       self._queries.describe)
         self._clusters = ClusterSequencer(catalog, replicas, config.replica_sizes)

@@ -55,7 +55,7 @@ def _parse_duration_s(text: str) -> float | None:
 
 class QueryRunner:
     def __init__(self, catalog: Catalog, sizes: Mapping[str, ReplicaSize],
-                 replicas: ReplicaManager, environment_id: str, writer: TableWriter,
+                 replicas: ReplicaManager, environment_id: str, *, writer: TableWriter,
                  oracle: TimestampOracle, peeks: PeekClient) -> None:
         self._catalog = catalog
         self._sizes = sizes

@@ -26,8 +26,8 @@ from pymz.environmentd.config import EnvironmentdConfig, parse_config
 from pymz.environmentd.http import HttpServer
 from pymz.errors import PymzError
 from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
-from pymz.pgwire import PgwireServer, start_server
 from pymz.persist import PersistClient
+from pymz.pgwire import PgwireServer, start_server
 from pymz.storage_client.controller import StorageController
 from pymz.storage_client.tables import TableWriter
 from pymz.timestamp_oracle import timestamp_oracle_from_url
@@ -101,7 +101,7 @@ async def run(config: EnvironmentdConfig) -> None:
         persist_consensus_url=config.persist_consensus_url))
     registry = CollectorRegistry()
     coord = Coordinator(CoordinatorConfig(config.replica_sizes, environment_id), catalog,
-                        replicas, registry, writer, oracle, compute)
+                        replicas, registry, writer=writer, oracle=oracle, peeks=compute)
 
     http = HttpServer(registry, lambda: coord.ready)
     await http.start(config.http_listen.host, config.http_listen.port)
