@@ -57,8 +57,8 @@ from pymz.timestamp_oracle import TimestampOracle
 log = logging.getLogger(__name__)
 
 _DDL = (ast.CreateTable, ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet,
-        ast.AlterClusterReset, ast.AlterRename, ast.AlterOwner, ast.CreateDatabase, ast.CreateSchema, ast.CreateRole,
-        ast.DropObjects)
+        ast.AlterClusterReset, ast.AlterRename, ast.AlterOwner, ast.CreateDatabase,
+        ast.CreateSchema, ast.CreateRole, ast.DropObjects)
 
 
 @dataclass(frozen=True)
