@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+import ssl
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,8 +38,7 @@ from pymz.errors import (
     SqlSyntaxError,
     UndefinedColumn,
 )
-from pymz.pgwire import PgwireServer, start_server
-from pymz.pgwire import codec
+from pymz.pgwire import PgwireServer, codec, start_server
 from pymz.repr import Column, Interval, ScalarType
 
 TYPE_NAMES: dict[str, ScalarType] = {
@@ -107,7 +109,9 @@ _EXPR = re.compile(
 
 
 def _split(sql: str) -> list[str]:
-    out, cur, quoted = [], [], False
+    out: list[str] = []
+    cur: list[str] = []
+    quoted = False
     for c in sql:
         if c == "'":
             quoted = not quoted
@@ -122,9 +126,9 @@ def _split(sql: str) -> list[str]:
 
 def _parse_one(sql: str) -> Stmt:
     low = sql.lower()
-    fixed = {"select * from typed": "TYPED", "select * from scalars": "SCALARS", "select sleep": "SLEEP", "select error": "ERROR",
-             "select notice": "NOTICE", "begin": "BEGIN", "commit": "COMMIT",
-             "rollback": "ROLLBACK"}
+    fixed = {"select * from typed": "TYPED", "select * from scalars": "SCALARS",
+             "select sleep": "SLEEP", "select error": "ERROR", "select notice": "NOTICE",
+             "begin": "BEGIN", "commit": "COMMIT", "rollback": "ROLLBACK"}
     if low in fixed:
         return Stmt(fixed[low])
     if m := re.fullmatch(r"select \* from series\((\d+)\)", low):
@@ -143,7 +147,7 @@ def _parse_one(sql: str) -> Stmt:
             pos = m.end()
             exprs.append(_expr(m))
         return Stmt("SELECT", tuple(exprs))
-    word = sql.split()[0] if sql.split() else sql
+    word = sql.split(maxsplit=1)[0] if sql.split() else sql
     raise SqlSyntaxError(f'syntax error at or near "{word}"', position=1)
 
 
@@ -363,8 +367,6 @@ class RunningServer:
 
 def wait_until(cond: object, timeout: float = 10.0) -> None:
     """Poll ``cond()`` until true or fail after ``timeout`` seconds."""
-    import time
-
     assert callable(cond)
     deadline = time.monotonic() + timeout
     while not cond():
@@ -374,17 +376,14 @@ def wait_until(cond: object, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def running_server(ssl_context: object = None) -> Iterator[RunningServer]:
+def running_server(ssl_context: ssl.SSLContext | None = None) -> Iterator[RunningServer]:
     """A pgwire server over a :class:`FakeClient`, on an ephemeral port, in a thread."""
-    import ssl
-
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     client = FakeClient()
-    ctx = ssl_context if isinstance(ssl_context, ssl.SSLContext) else None
     server = asyncio.run_coroutine_threadsafe(
-        start_server(client, "127.0.0.1", 0, ssl_context=ctx), loop).result(10)
+        start_server(client, "127.0.0.1", 0, ssl_context=ssl_context), loop).result(10)
     try:
         yield RunningServer(server, client, loop)
     finally:
@@ -396,8 +395,6 @@ def running_server(ssl_context: object = None) -> Iterator[RunningServer]:
 
 async def _serve_stdio() -> None:
     """Serve until stdin closes; print the port, then a line whenever a SLEEP starts."""
-    import sys
-
     client = FakeClient()
     client.on_sleep = lambda: print("sleeping", flush=True)
     server = await start_server(client, "127.0.0.1", 0)

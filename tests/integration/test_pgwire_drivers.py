@@ -16,7 +16,7 @@ from typing import Any
 import asyncpg
 import psycopg
 import pytest
-from pgwire_fixture import RunningServer, running_server, wait_until
+from tests.integration.pgwire_fixture import RunningServer, running_server, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -101,10 +101,12 @@ def test_psycopg_error_sqlstate_and_recovery(srv: RunningServer) -> None:
 def test_psycopg_transaction_status(srv: RunningServer) -> None:
     with psycopg.connect(srv.dsn()) as conn:  # not autocommit: psycopg sends BEGIN
         conn.execute("SELECT 1")
-        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        status = conn.info.transaction_status
+        assert status == psycopg.pq.TransactionStatus.INTRANS
         with pytest.raises(psycopg.Error):
             conn.execute("select error")
-        assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+        status = conn.info.transaction_status
+        assert status == psycopg.pq.TransactionStatus.INERROR
         with pytest.raises(psycopg.Error) as ei:
             conn.execute("SELECT 1")
         assert ei.value.sqlstate == "25P02"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pgwire_fixture import TYPED_ROW, RunningServer, running_server
+from tests.integration.pgwire_fixture import TYPED_ROW, RunningServer, running_server, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,7 @@ def psql(srv: RunningServer, *args: str, user: str = "alice") -> subprocess.Comp
     return subprocess.run(
         [PSQL, "-X", "-A", "-t", "-h", "127.0.0.1", "-p", str(srv.port), "-U", user,
          "-d", "materialize", *args],
-        capture_output=True, text=True, timeout=60,
+        check=False, capture_output=True, text=True, timeout=60,
         env={"PGCONNECT_TIMEOUT": "10", "PGAPPNAME": "psql-test"},
     )
 
@@ -97,7 +97,7 @@ def test_options_and_application_name_reach_adapter(srv: RunningServer) -> None:
         [PSQL, "-X", "-A", "-t", "-c", "SELECT 1",
          f"host=127.0.0.1 port={srv.port} user=bob dbname=db1 "
          "options='-c cluster=quickstart --search_path=a\\\\ b' application_name=app1"],
-        capture_output=True, text=True, timeout=60,
+        check=False, capture_output=True, text=True, timeout=60,
     )
     assert r.returncode == 0, r.stderr
     req = srv.client.sessions[-1].request
@@ -109,7 +109,5 @@ def test_options_and_application_name_reach_adapter(srv: RunningServer) -> None:
 def test_sessions_terminated_after_exit(srv: RunningServer) -> None:
     for _ in range(3):
         assert psql(srv, "-c", "SELECT 1").returncode == 0
-    from pgwire_fixture import wait_until
-
     wait_until(lambda: srv.client.terminated == 3)
     assert srv.server.stats.connections_total == 3
