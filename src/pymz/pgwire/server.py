@@ -36,6 +36,12 @@ class _Protocol(asyncio.StreamReaderProtocol):
         super().connection_lost(exc)
         self._conn.lost.set()
 
+    def eof_received(self) -> bool:
+        # PostgreSQL clients never half-close, so EOF means the client is gone.
+        keep_open = super().eof_received()
+        self._conn.lost.set()
+        return bool(keep_open)
+
 
 class PgwireServer:
     def __init__(self, client: AdapterClient, ssl_context: ssl.SSLContext | None) -> None:
