@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from tests.integration.pgwire_fixture import RunningServer, running_server, wait_until
 
 from pymz.pgwire import messages as m
-from tests.integration.pgwire_fixture import RunningServer, running_server, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ class Raw:
         return tag, body
 
     def until(self, tag: str) -> list[tuple[str, bytes]]:
-        out = []
+        out: list[tuple[str, bytes]] = []
         while True:
             msg = self.read()
             assert msg is not None, f"EOF before {tag!r}; got {out}"
