@@ -207,8 +207,9 @@ class TableSequencer:
             for row in src.rows:
                 items = []
                 for item, column in zip(row, targets, strict=False):
+                    # Cast inside VALUES so parameters get the column's type.
                     items.append(self._default_sql(column) if isinstance(item, ast.DefaultMarker)
-                                 else f"({item})")
+                                 else f"CAST(({item}) AS {cast_sql(column)})")
                 tuples.append("(" + ", ".join(items) + ")")
             names = [f"column{i + 1}" for i in range(width)]
             source = f"(VALUES {', '.join(tuples)}) AS pymz_src({', '.join(names)})"

@@ -65,6 +65,12 @@ class DurableCatalog:
     def epoch(self) -> int:
         return self._epoch
 
+    def is_fenced(self) -> bool:
+        """Whether another environmentd has opened this catalog since we did."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM settings WHERE key = 'epoch'").fetchone()
+        return row is None or int(row[0]) != self._epoch
+
     def load(self) -> tuple[list[ObjectRecord], dict[str, str]]:
         with self._lock:
             objects = [

@@ -73,6 +73,9 @@ class Catalog:
     def epoch(self) -> int:
         return self._durable.epoch
 
+    def is_fenced(self) -> bool:
+        return self._durable.is_fenced()
+
     @property
     def is_initialized(self) -> bool:
         return self.settings.get("initialized") == "true"

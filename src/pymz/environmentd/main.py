@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from pymz import __version__
 from pymz.adapter.coordinator import Coordinator, CoordinatorConfig
 from pymz.adapter.replicas import ReplicaManager, ReplicaServiceConfig
-from pymz.catalog import Catalog, DurableCatalog
+from pymz.catalog import Catalog, CatalogFenced, DurableCatalog
 from pymz.catalog.builtin import BootstrapConfig, bootstrap
 from pymz.compute_client.controller import ComputeController
 from pymz.environmentd.config import EnvironmentdConfig, parse_config
@@ -134,7 +134,11 @@ async def run(config: EnvironmentdConfig) -> None:
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    fence_watch = asyncio.create_task(_watch_fencing(catalog, stop))
     await stop.wait()
+    fence_watch.cancel()
+    if catalog.is_fenced():
+        log.error("fenced: another environmentd opened %s; exiting", data_dir)
 
     log.info("shutting down; replica processes keep running for re-adoption")
     coord.ready = False
@@ -148,7 +152,17 @@ async def run(config: EnvironmentdConfig) -> None:
     await http.close()
     if internal_http is not None:
         await internal_http.close()
+    if catalog.is_fenced():
+        raise CatalogFenced("fenced: another environmentd opened this data directory")
     (data_dir / LISTEN_FILE).unlink(missing_ok=True)
+
+
+async def _watch_fencing(catalog: Catalog, stop: asyncio.Event) -> None:
+    """Stop serving as soon as a newer environmentd opens the same catalog."""
+    while not stop.is_set():
+        await asyncio.sleep(1.0)
+        if await asyncio.to_thread(catalog.is_fenced):
+            stop.set()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -12,13 +12,28 @@ Row = tuple[object, ...]
 Update = tuple[Row, int, int]
 
 
+def _hashable(value: object) -> object:
+    # Arrays are lists; compare them by value (tagged so a list never equals a tuple row).
+    if isinstance(value, list):
+        return ("__array__", *(_hashable(v) for v in value))
+    return value
+
+
+def _key(row: Row) -> object:
+    if any(isinstance(v, list) for v in row):
+        return tuple(_hashable(v) for v in row)
+    return row
+
+
 def consolidate(updates: Iterable[Update]) -> list[Update]:
     """Sum diffs per ``(row, time)`` and drop the zeros."""
-    acc: dict[tuple[Row, int], int] = {}
+    rows: dict[tuple[object, int], Row] = {}
+    diffs: dict[tuple[object, int], int] = {}
     for row, time, diff in updates:
-        key = (row, time)
-        acc[key] = acc.get(key, 0) + diff
-    out = [(row, time, diff) for (row, time), diff in acc.items() if diff != 0]
+        key = (_key(row), time)
+        rows.setdefault(key, row)
+        diffs[key] = diffs.get(key, 0) + diff
+    out = [(rows[key], key[1], diff) for key, diff in diffs.items() if diff != 0]
     out.sort(key=lambda u: u[1])
     return out
 

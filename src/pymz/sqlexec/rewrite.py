@@ -21,7 +21,7 @@ import pymz
 from pymz import errors
 from pymz.sqlexec.pg_catalog import TYPE_NAMES
 from pymz.sqlexec.snapshot import RelationSnapshot
-from pymz.sqlexec.types import DUCKDB_TYPE
+from pymz.sqlexec.types import DUCKDB_TYPE, NUMERIC_DUCKDB
 from pymz.repr import ScalarType
 
 INTERNAL_PREFIX = "__pymz_"
@@ -416,6 +416,13 @@ class _Rewriter:
             repl = self._replacement(node)
             if repl is not None:
                 return repl
+            if (
+                isinstance(node, exp.DataType)
+                and node.this == exp.DType.DECIMAL
+                and not node.expressions
+            ):
+                # PostgreSQL's unconstrained numeric; DuckDB's bare DECIMAL is (18, 3).
+                return exp.DataType.build(NUMERIC_DUCKDB)
             if (
                 isinstance(node, exp.Cast)
                 and isinstance(node.to, exp.DataType)
