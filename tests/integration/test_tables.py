@@ -11,7 +11,6 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
-
 from tests.integration.environmentd_harness import Environmentd
 
 pytestmark = pytest.mark.integration

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from pymz import errors
+from pymz.repr import Column, Interval
 from pymz.sqlexec.errors import translate
 from pymz.sqlexec.rewrite import Rewritten, internal_schema, rewrite
 from pymz.sqlexec.snapshot import RelationSnapshot
@@ -21,7 +21,6 @@ from pymz.sqlexec.types import (
     result_type,
     value_converter,
 )
-from pymz.repr import Column, Interval
 
 _SETUP = (
     "SET TimeZone = 'UTC'",

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pymz.sqlexec.snapshot import RelationSnapshot
 from pymz.repr import Column, ScalarType
+from pymz.sqlexec.snapshot import RelationSnapshot
 
 # PostgreSQL's fixed OID for pg_catalog, used when the caller's schemas do not name one.
 PG_CATALOG_OID = 11

@@ -19,10 +19,10 @@ from sqlglot.errors import ParseError, TokenError
 
 import pymz
 from pymz import errors
+from pymz.repr import ScalarType
 from pymz.sqlexec.pg_catalog import TYPE_NAMES
 from pymz.sqlexec.snapshot import RelationSnapshot
 from pymz.sqlexec.types import DUCKDB_TYPE, NUMERIC_DUCKDB
-from pymz.repr import ScalarType
 
 INTERNAL_PREFIX = "__pymz_"
 # Materialize (like PostgreSQL for pg_catalog) searches these even when not on the path.
