@@ -209,24 +209,30 @@ def _spawn(
         env=env,
     )
     logf.close()
-    (d / "pids" / name).write_text(f"{proc.pid}\n{exe}\n")
+    stat = _stat(proc.pid)
+    started = stat[1] if stat else "?"
+    (d / "pids" / name).write_text(f"{proc.pid}\n{started}\n{exe}\n")
+
+
+def _stat(pid: int) -> tuple[str, str] | None:
+    """(state, start time) of a process; the start time survives exec, unlike cmdline."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return fields[0], fields[19]
 
 
 def _pid_of(d: Path, name: str) -> int | None:
-    """The recorded pid, if that process still runs our binary (pids get reused)."""
+    """The recorded pid, if that very process still runs (pids get reused)."""
     try:
-        pid_s, exe = (d / "pids" / name).read_text().split("\n")[:2]
+        pid_s, started = (d / "pids" / name).read_text().split("\n")[:2]
         pid = int(pid_s)
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode()
     except (OSError, ValueError):
         return None
-    if cmdline != exe:
-        return None
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return None
-    except OSError:
+    stat = _stat(pid)
+    if stat is None or stat[1] != started or stat[0] in {"Z", "X"}:
         return None
     return pid
 
