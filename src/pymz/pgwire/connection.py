@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from pymz.adapter.client import (
     AdapterSession,
     CommandResult,
+    CopyInResult,
+    CopyOutResult,
     ExecuteResult,
     ParsedStatement,
     QueryResult,
@@ -32,6 +34,7 @@ from pymz.errors import (
 )
 from pymz.pgwire import codec
 from pymz.pgwire import messages as m
+from pymz.pgwire.copy import CopyDecoder, CopyEncoder, format_code
 from pymz.pgwire.startup import startup_request
 from pymz.repr import Column
 
@@ -43,8 +46,20 @@ log = logging.getLogger(__name__)
 _FLUSH_AT = 64 * 1024
 
 
-class _ClosedError(Exception):
+class _ConnectionEndError(Exception):
+    """Ends the connection; never rendered as an ordinary ERROR."""
+
+
+class _ClosedError(_ConnectionEndError):
     """The connection is over (Terminate, EOF, fatal error already reported)."""
+
+
+class _FatalProtocolError(_ConnectionEndError):
+    """A framing error inside a sub-protocol (COPY): FATAL, then close."""
+
+    def __init__(self, error: PymzError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 @dataclass
@@ -158,6 +173,9 @@ class Connection:
                 await self._serve()
         except _ClosedError:
             pass
+        except _FatalProtocolError as e:
+            stats.protocol_errors_total += 1
+            await self._fatal(e.error)
         except ProtocolViolation as e:
             stats.protocol_errors_total += 1
             await self._fatal(e)
@@ -253,6 +271,8 @@ class Connection:
             if isinstance(msg, m.Flush):
                 await self._flush()
                 continue
+            if isinstance(msg, m.CopyData | m.CopyDone | m.CopyFail):
+                continue  # stragglers of a COPY FROM STDIN that already failed
             if self._ignore_till_sync:
                 continue
             if isinstance(msg, m.Query):
@@ -321,9 +341,11 @@ class Connection:
                     cols = result.columns
                     self._send(m.row_description(cols, [codec.TEXT] * len(cols)))
                     await self._send_rows([codec.text_encoder(c) for c in cols], result.rows)
-                self._send(m.command_complete(result.tag))
+                    self._send(m.command_complete(result.tag))
+                else:
+                    await self._emit_other(result)
                 self._send_async_messages()
-        except _ClosedError:
+        except _ConnectionEndError:
             raise
         except PymzError as e:
             failed = True
@@ -372,7 +394,7 @@ class Connection:
                 self._send(m.close_complete())
             elif isinstance(msg, m.PasswordMessage):
                 raise ProtocolViolation("unexpected password message")
-        except (PymzError, _ClosedError, asyncio.CancelledError):
+        except (PymzError, _ConnectionEndError, asyncio.CancelledError):
             raise
         except Exception as e:
             raise _internal(e) from e
@@ -446,13 +468,21 @@ class Connection:
             self._send(m.empty_query_response())
             return
         if portal.result is None:
-            portal.result = await self._run_adapter(statement, portal.params)
+            result = await self._run_adapter(statement, portal.params)
+            if isinstance(result, CopyInResult | CopyOutResult):
+                await self._emit_other(result)
+                # COPY runs once; executing the portal again only repeats the tag.
+                portal.result = CommandResult(result.tag if isinstance(
+                    result, CopyOutResult) else "COPY 0")
+                self._send_async_messages()
+                return
+            portal.result = result
             if isinstance(portal.result, QueryResult):
                 portal.encoders = _encoders(portal.result.columns, portal.result_formats)
         result = portal.result
         if isinstance(result, CommandResult):
             self._send(m.command_complete(result.tag))
-        else:
+        elif isinstance(result, QueryResult):
             start = portal.offset
             end = len(result.rows) if msg.max_rows <= 0 else min(
                 len(result.rows), start + msg.max_rows)
@@ -466,6 +496,68 @@ class Connection:
             else:
                 self._send(m.command_complete(f"SELECT {end - start}"))
         self._send_async_messages()
+
+    async def _emit_other(self, result: ExecuteResult) -> None:
+        """Send a non-row result: a command tag, or run a COPY sub-protocol."""
+        if isinstance(result, CommandResult):
+            self._send(m.command_complete(result.tag))
+        elif isinstance(result, CopyOutResult):
+            await self._copy_out(result)
+        elif isinstance(result, CopyInResult):
+            await self._copy_in(result)
+        else:
+            raise InternalError("unexpected query result")
+
+    async def _copy_out(self, result: CopyOutResult) -> None:
+        enc = CopyEncoder(result.columns, result.options)
+        fmt = format_code(result.options)
+        self._send(m.copy_out_response(fmt, [fmt] * len(result.columns)))
+        if head := enc.header():
+            self._send(m.copy_data(head))
+        async for batch in result.batches:
+            if data := enc.rows(batch):
+                self._send(m.copy_data(data))
+                await self._maybe_flush()
+        if tail := enc.trailer():
+            self._send(m.copy_data(tail))
+        self._send(m.copy_done())
+        self._send(m.command_complete(result.tag))
+
+    async def _copy_in(self, result: CopyInResult) -> None:
+        sink = result.sink
+        try:
+            dec = CopyDecoder(result.columns, result.options)
+            fmt = format_code(result.options)
+            self._send(m.copy_in_response(fmt, [fmt] * len(result.columns)))
+            await self._flush()
+            while True:
+                try:
+                    tag, body = await self._read_frame(startup=False)
+                    msg = m.decode_message(tag, body)
+                except ProtocolViolation as e:
+                    raise _FatalProtocolError(e) from e
+                if isinstance(msg, m.CopyData):
+                    if rows := dec.feed(msg.data):
+                        await sink.write_rows(rows)
+                elif isinstance(msg, m.CopyDone):
+                    if rows := dec.finish():
+                        await sink.write_rows(rows)
+                    done = await sink.finish()
+                    self._send(m.command_complete(done.tag))
+                    return
+                elif isinstance(msg, m.CopyFail):
+                    raise PymzError(f"COPY from stdin failed: {msg.message}", sqlstate="57014")
+                elif isinstance(msg, m.Flush | m.Sync):
+                    continue
+                elif isinstance(msg, m.Terminate):
+                    raise _ClosedError
+                else:
+                    raise ProtocolViolation(
+                        f"unexpected message type 0x{tag:02X} during COPY from stdin")
+        except BaseException as e:
+            with contextlib.suppress(Exception):
+                await sink.abort(str(e) or type(e).__name__)
+            raise
 
     async def _sync(self) -> None:
         assert self.session is not None

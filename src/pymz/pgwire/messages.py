@@ -108,6 +108,21 @@ class Terminate:
 
 
 @dataclass(frozen=True)
+class CopyData:
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CopyDone:
+    pass
+
+
+@dataclass(frozen=True)
+class CopyFail:
+    message: str
+
+
+@dataclass(frozen=True)
 class PasswordMessage:
     """'p' messages; pymz uses trust auth, so these arrive only from confused clients."""
 
@@ -116,6 +131,7 @@ class PasswordMessage:
 
 FrontendMessage = (
     Query | Parse | Bind | Describe | Execute | Close | Sync | Flush | Terminate | PasswordMessage
+    | CopyData | CopyDone | CopyFail
 )
 
 
@@ -242,6 +258,12 @@ def decode_message(tag: int, body: bytes) -> FrontendMessage:
         msg = Terminate()
     elif t == "p":
         return PasswordMessage(body)
+    elif t == "d":
+        return CopyData(body)
+    elif t == "c":
+        msg = CopyDone()
+    elif t == "f":
+        msg = CopyFail(b.cstr())
     else:
         raise ProtocolViolation(f"invalid frontend message type {tag}")
     b.done()
@@ -345,6 +367,27 @@ def portal_suspended() -> bytes:
 
 def parameter_description(oids: Sequence[int]) -> bytes:
     return _msg(b"t", _I16.pack(len(oids)) + b"".join(_U32.pack(o) for o in oids))
+
+
+def _copy_response(tag: bytes, overall: int, formats: Sequence[int]) -> bytes:
+    body = struct.pack(">bh", overall, len(formats)) + b"".join(_I16.pack(f) for f in formats)
+    return _msg(tag, body)
+
+
+def copy_in_response(overall: int, formats: Sequence[int]) -> bytes:
+    return _copy_response(b"G", overall, formats)
+
+
+def copy_out_response(overall: int, formats: Sequence[int]) -> bytes:
+    return _copy_response(b"H", overall, formats)
+
+
+def copy_data(data: bytes) -> bytes:
+    return _msg(b"d", data)
+
+
+def copy_done() -> bytes:
+    return _msg(b"c")
 
 
 def _fields(fields: Mapping[str, str | None]) -> bytes:
