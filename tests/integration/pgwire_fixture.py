@@ -15,13 +15,16 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pymz.adapter.client import (
     CommandResult,
+    CopyInResult,
+    CopyOptions,
+    CopyOutResult,
     ExecuteResult,
     Notice,
     ParsedStatement,
@@ -133,6 +136,8 @@ def _parse_one(sql: str) -> Stmt:
         return Stmt(fixed[low])
     if m := re.fullmatch(r"select \* from series\((\d+)\)", low):
         return Stmt("SERIES", arg=m[1])
+    if m := re.fullmatch(r"copy t (to stdout|from stdin)(.*)", sql, re.IGNORECASE | re.DOTALL):
+        return Stmt("COPYOUT" if m[1].lower() == "to stdout" else "COPYIN", arg=m[2])
     if m := re.fullmatch(r"set (\w+)\s*(?:=|to)\s*'?([^']*)'?", sql, re.IGNORECASE):
         return Stmt("SET", arg=m[1].lower(), value=m[2])
     if m := re.fullmatch(r"show (\w+)", low):
@@ -270,6 +275,11 @@ class FakeSession:
             self.vars[st.arg] = st.value
             self.changes[st.arg] = st.value
             return CommandResult("SET")
+        if st.kind == "COPYOUT":
+            return CopyOutResult(COPY_COLUMNS, _copy_options(st.arg), _batches(),
+                                 f"COPY {len(COPY_ROWS)}")
+        if st.kind == "COPYIN":
+            return CopyInResult(COPY_COLUMNS, _copy_options(st.arg), FakeSink(self.client))
         cols = self._columns(st, self.described.get(id(st), self._param_oids(st, ())))
         assert cols is not None
         if st.kind == "SHOW":
@@ -330,6 +340,44 @@ class FakeSession:
         self.client.terminated += 1
 
 
+COPY_COLUMNS = (Column("a", ScalarType.INT4), Column("b", ScalarType.TEXT),
+                Column("c", ScalarType.NUMERIC))
+COPY_ROWS: list[tuple[object | None, ...]] = [
+    (1, "x\ty", Decimal("1.5")), (None, 'q"uote,', None), (3, "", Decimal("0")),
+]
+
+
+async def _batches() -> AsyncIterator[Sequence[tuple[object | None, ...]]]:
+    yield COPY_ROWS[:2]
+    yield COPY_ROWS[2:]
+
+
+def _copy_options(text: str) -> CopyOptions:
+    low = text.lower()
+    fmt = m[1] if (m := re.search(r"format (\w+)", low)) else "text"
+    assert fmt in ("text", "csv", "binary")
+    delim = m[1] if (m := re.search(r"delimiter '(.)'", text, re.IGNORECASE)) else None
+    null = m[1] if (m := re.search(r"null '([^']*)'", text, re.IGNORECASE)) else None
+    return CopyOptions(format=fmt, delimiter=delim, null=null,  # type: ignore[arg-type]
+                       header="header" in low)
+
+
+class FakeSink:
+    def __init__(self, client: FakeClient) -> None:
+        self.client = client
+        self.rows: list[tuple[object | None, ...]] = []
+
+    async def write_rows(self, rows: Sequence[tuple[object | None, ...]]) -> None:
+        self.rows.extend(rows)
+
+    async def finish(self) -> CommandResult:
+        self.client.copied.extend(self.rows)
+        return CommandResult(f"COPY {len(self.rows)}")
+
+    async def abort(self, reason: str) -> None:
+        self.client.copy_aborts.append(reason)
+
+
 class FakeClient:
     def __init__(self) -> None:
         self.next_id = 1000
@@ -338,6 +386,8 @@ class FakeClient:
         self.sleeping = threading.Event()  # set while a SLEEP statement waits
         self.cancels = 0
         self.terminated = 0
+        self.copied: list[tuple[object | None, ...]] = []
+        self.copy_aborts: list[str] = []
         self.on_sleep: Callable[[], None] = lambda: None
 
     async def new_session(self, request: StartupRequest) -> FakeSession:

@@ -512,14 +512,20 @@ class Connection:
         enc = CopyEncoder(result.columns, result.options)
         fmt = format_code(result.options)
         self._send(m.copy_out_response(fmt, [fmt] * len(result.columns)))
+        # Like PostgreSQL, the binary header shares the first row's message.
+        prefix = b""
         if head := enc.header():
-            self._send(m.copy_data(head))
+            if result.options.format == "binary":
+                prefix = head
+            else:
+                self._send(m.copy_data(head))
         async for batch in result.batches:
-            if data := enc.rows(batch):
-                self._send(m.copy_data(data))
-                await self._maybe_flush()
+            for data in enc.rows(batch):
+                self._send(m.copy_data(prefix + data))
+                prefix = b""
+            await self._maybe_flush()
         if tail := enc.trailer():
-            self._send(m.copy_data(tail))
+            self._send(m.copy_data(prefix + tail))
         self._send(m.copy_done())
         self._send(m.command_complete(result.tag))
 

@@ -75,7 +75,8 @@ class CopyEncoder:
     def trailer(self) -> bytes:
         return struct.pack(">h", -1) if self._opts.format == "binary" else b""
 
-    def rows(self, rows: Sequence[Row]) -> bytes:
+    def rows(self, rows: Sequence[Row]) -> list[bytes]:
+        """One payload per row: clients (psycopg) expect a CopyData message per row."""
         o = self._opts
         out: list[bytes] = []
         if o.format == "binary":
@@ -88,7 +89,7 @@ class CopyEncoder:
                         b = enc(v)
                         parts.append(struct.pack(">i", len(b)) + b)
                 out.append(b"".join(parts))
-            return b"".join(out)
+            return out
         field = self._csv_field if o.format == "csv" else self._text_field
         for row in rows:
             line = o.delimiter.join(
@@ -96,7 +97,7 @@ class CopyEncoder:
                 for enc, v in zip(self._encoders, row, strict=True)
             )
             out.append((line + "\n").encode())
-        return b"".join(out)
+        return out
 
     def _text_field(self, s: str) -> str:
         d = self._opts.delimiter
