@@ -52,6 +52,7 @@ class Clusterd:
     log_path: Path
     process: int = 0
     timely_peers: Sequence[str] = ()
+    extra_args: Sequence[str] = ()
     storage_port: int = field(default_factory=free_port)
     compute_port: int = field(default_factory=free_port)
     http_port: int = field(default_factory=free_port)
@@ -82,6 +83,7 @@ class Clusterd:
         ]
         for peer in self.timely_peers:
             args.append(f"--timely-peer={peer}")
+        args.extend(self.extra_args)
         env = {**os.environ, "PYMZ_PROCESS_INDEX": str(self.process)}
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(args, stdout=log, stderr=log, env=env)

@@ -130,7 +130,7 @@ async def test_second_controller_replaces_first(clusterd: Clusterd) -> None:
     second.send(ComputeCommand(peek=Peek(uuid="p1", target_id="u1", timestamp=1)))
     resp = await second.recv()
     assert resp.peek_response.uuid == "p1"
-    assert "not yet supported" in resp.peek_response.error
+    assert "not yet supported" in resp.peek_response.error.message
     state = clusterd.introspect()["compute"]
     assert state["connections"] == 2
     assert state["nonce"] == "second"

@@ -100,7 +100,8 @@ async def test_peek_is_answered_not_hung(clusterd: Clusterd, compute: ComputeCon
     await compute.add_replica("u1", "r1", [clusterd.compute_addr])
     resp = await compute.peek("u1", Peek(uuid="p1", target_id="u5", timestamp=100), timeout_s=30)
     assert resp.uuid == "p1"
-    assert "not yet supported" in resp.error
+    assert "not yet supported" in resp.error.message
+    assert resp.error.sqlstate == "0A000"
     # An answered peek is not replayed to later replicas.
     assert all(c.WhichOneof("kind") != "peek" for c in compute.history("u1"))
 

@@ -7,6 +7,7 @@ from pymz.compute_client.protocol import (
     ComputeResponse,
     CreateDataflow,
     IndexExport,
+    PeekError,
     PeekResponse,
     SinkExport,
     SourceImport,
@@ -79,8 +80,15 @@ def test_peek_response_oneof_and_arrow_rows() -> None:
     names, decoded = ipc_to_rows(back.peek_response.rows)
     assert names == ["k", "v", "mz_diff"]
     assert decoded == rows
-    err = ComputeResponse(peek_response=PeekResponse(uuid="p", error="boom"))
-    assert ComputeResponse.FromString(err.SerializeToString()).peek_response.error == "boom"
+    err = ComputeResponse(
+        peek_response=PeekResponse(
+            uuid="p", error=PeekError(sqlstate="22012", message="division by zero", hint="h")
+        )
+    )
+    back_err = ComputeResponse.FromString(err.SerializeToString()).peek_response
+    assert back_err.WhichOneof("result") == "error"
+    assert (back_err.error.sqlstate, back_err.error.message) == ("22012", "division by zero")
+    assert (back_err.error.detail, back_err.error.hint) == ("", "h")
 
 
 def test_subscribe_batch_round_trip() -> None:

@@ -82,7 +82,7 @@ def test_peek_answered_and_drop_reports_closed_frontier() -> None:
     _replay(rt, "a", [_df("u5")])
     [resp] = rt.handle(ComputeCommand(peek=Peek(uuid="p", target_id="u5")))
     assert resp.peek_response.uuid == "p"
-    assert resp.peek_response.error == PEEK_UNSUPPORTED
+    assert resp.peek_response.error.message == PEEK_UNSUPPORTED
     [resp] = rt.handle(allow_compaction("u5", ()))
     assert resp.frontiers.id == "u5" and list(resp.frontiers.write_frontier.times) == []
     assert rt.dataflows == {}

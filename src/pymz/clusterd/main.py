@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pymz.clusterd.server import ComputeServicer, Endpoint, Metrics, StorageServicer
 from pymz.clusterd.timely import TimelyMesh, split_addr, unix_path
+from pymz.compute.peek import PersistLocation, SnapshotPeekExecutor
 from pymz.compute.runtime import ComputeRuntime
 from pymz.compute_client.protocol import (
     ComputeCommand,
@@ -54,15 +55,43 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--environment-id", default="local")
     p.add_argument("--internal-http-listen-addr", metavar="HOST:PORT")
+    p.add_argument(
+        "--persist-blob-url",
+        metavar="URL",
+        help="persist blob store (file:///dir, mem://); needed for peeks that read shards",
+    )
+    p.add_argument(
+        "--persist-consensus-url",
+        metavar="URL",
+        help="persist consensus (sqlite:///path, postgres://...); with --persist-blob-url",
+    )
+    p.add_argument(
+        "--peek-upper-wait-s",
+        type=float,
+        default=60.0,
+        help="how long a peek waits for a shard to become readable at its timestamp",
+    )
     p.add_argument("--log-level", default=os.environ.get("PYMZ_LOG_LEVEL", "INFO"))
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if (args.persist_blob_url is None) != (args.persist_consensus_url is None):
+        p.error("--persist-blob-url and --persist-consensus-url go together")
+    return args
 
 
 class Clusterd:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.metrics = Metrics()
-        self.compute = ComputeRuntime(args.process, args.workers)
+        location = (
+            None
+            if args.persist_blob_url is None
+            else PersistLocation(args.persist_blob_url, args.persist_consensus_url)
+        )
+        self.compute = ComputeRuntime(
+            args.process,
+            args.workers,
+            SnapshotPeekExecutor(location, upper_wait_s=args.peek_upper_wait_s),
+        )
         self.storage = StorageRuntime(args.process, args.workers)
         self.compute_endpoint: Endpoint[ComputeCommand, ComputeResponse] = Endpoint(
             "compute",
@@ -72,6 +101,7 @@ class Clusterd:
             process=args.process,
             workers=args.workers,
         )
+        self.compute.emit = self.compute_endpoint.send
         self.storage_endpoint: Endpoint[StorageCommand, StorageResponse] = Endpoint(
             "storage",
             self.storage,

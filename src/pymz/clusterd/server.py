@@ -97,6 +97,12 @@ class Endpoint(Generic[CmdT, RespT]):
         self._workers = workers
         self.current: _Connection[RespT] | None = None
 
+    def send(self, resp: RespT) -> None:
+        """Send a response computed after its command on the current stream (dropped when
+        no controller is connected: the next one replays what it still needs)."""
+        if self.current is not None:
+            self.current.queue.put_nowait(resp)
+
     async def serve(
         self, requests: AsyncIterator[CmdT], context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[RespT]:

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymz.compute.peek import SnapshotPeekExecutor
+from pymz.compute_client.peek_plan import PLAN_KIND, decode_plan, encode_result, plan_kind
 from pymz.compute_client.protocol import (
     ComputeCommand,
     ComputeResponse,
     CreateDataflow,
     Frontiers,
+    Peek,
+    PeekError,
     PeekResponse,
     command_kind,
     dataflow_export_ids,
+    peek_error,
 )
+from pymz.errors import PymzError
 from pymz.proto.common import (
     Frontier,
     frontier_from_proto,
@@ -24,7 +32,11 @@ from pymz.proto.common import (
 
 log = logging.getLogger(__name__)
 
-PEEK_UNSUPPORTED = "peeks are not yet supported by this clusterd: the compute engine is not built"
+PEEK_UNSUPPORTED = (
+    "peeks of indexes are not yet supported by this clusterd: the compute engine is not built"
+)
+
+Emit = Callable[[ComputeResponse], None]
 
 
 @dataclass
@@ -53,11 +65,24 @@ def compatible(installed: CreateDataflow, replayed: CreateDataflow) -> bool:
 
 
 class ComputeRuntime:
-    """Single-threaded: driven by the clusterd event loop."""
+    """Single-threaded: driven by the clusterd event loop.
 
-    def __init__(self, process: int = 0, workers: int = 1) -> None:
+    Responses computed later (snapshot peeks) go out through ``emit`` (set by clusterd to
+    "send on the current controller stream"); a peek started on an older connection never
+    answers on a newer one — the new controller replays the peeks it still wants.
+    """
+
+    def __init__(
+        self,
+        process: int = 0,
+        workers: int = 1,
+        peeks: SnapshotPeekExecutor | None = None,
+    ) -> None:
         self.process = process
         self.workers = workers
+        self.peek_executor = peeks or SnapshotPeekExecutor(None)
+        self.emit: Emit | None = None
+        self._peeks: dict[str, asyncio.Task[None]] = {}
         self.instance_id: str | None = None
         self.config: dict[str, str] = {}
         self.writes_allowed = False
@@ -76,6 +101,9 @@ class ComputeRuntime:
     def connect(self, nonce: str) -> None:
         """A new controller took over; its commands are buffered until it is initialized."""
         self.connections += 1
+        for task in self._peeks.values():
+            task.cancel()
+        self._peeks.clear()
         self.nonce = nonce
         self.initialized = False
         self.received = []
@@ -181,16 +209,60 @@ class ComputeRuntime:
                 cmd.allow_compaction.id, frontier_from_proto(cmd.allow_compaction.frontier)
             )
         elif kind == "peek":
-            return [
-                ComputeResponse(
-                    peek_response=PeekResponse(uuid=cmd.peek.uuid, error=PEEK_UNSUPPORTED)
-                )
-            ]
+            return self._peek(cmd.peek)
         elif kind == "cancel_peek":
-            pass  # every peek is answered immediately, so nothing is pending
+            return self._cancel_peek(cmd.cancel_peek.uuid)
         else:
             log.warning("ignoring unexpected compute command %r", kind)
         return []
+
+    # -- peeks ------------------------------------------------------------------------------
+
+    def _peek(self, peek: Peek) -> list[ComputeResponse]:
+        if plan_kind(peek.plan_json) != PLAN_KIND:
+            err = peek_error(PEEK_UNSUPPORTED, sqlstate="0A000")
+            return [ComputeResponse(peek_response=PeekResponse(uuid=peek.uuid, error=err))]
+        old = self._peeks.pop(peek.uuid, None)
+        if old is not None:
+            old.cancel()
+        task = asyncio.get_running_loop().create_task(
+            self._run_peek(peek, self.connections), name=f"peek-{peek.uuid}"
+        )
+        self._peeks[peek.uuid] = task
+        return []
+
+    def _cancel_peek(self, uuid: str) -> list[ComputeResponse]:
+        task = self._peeks.pop(uuid, None)
+        if task is None:
+            return []  # already answered (or never seen): nothing to cancel
+        task.cancel()
+        return [ComputeResponse(peek_response=PeekResponse(uuid=uuid, canceled=True))]
+
+    async def _run_peek(self, peek: Peek, connection: int) -> None:
+        resp = PeekResponse(uuid=peek.uuid)
+        try:
+            plan = decode_plan(peek.plan_json)
+            if self.process != 0:
+                # Only process 0 reads and computes; the controller concatenates the answers
+                # of every process of a replica, so the others contribute nothing.
+                resp.rows = encode_result(plan.result_columns, [], peek.timestamp)
+            else:
+                resp.rows = await self.peek_executor.run(plan, peek.timestamp)
+        except asyncio.CancelledError:
+            raise
+        except PymzError as e:
+            resp.error.CopyFrom(_peek_error(e))
+        except Exception as e:
+            log.exception("peek %s failed", peek.uuid)
+            resp.error.CopyFrom(peek_error(f"peek failed: {e}"))
+        finally:
+            if self._peeks.get(peek.uuid) is asyncio.current_task():
+                del self._peeks[peek.uuid]
+        if connection == self.connections and self.emit is not None:
+            self.emit(ComputeResponse(peek_response=resp))
+
+    def pending_peeks(self) -> list[str]:
+        return sorted(self._peeks)
 
     def _allow_compaction(self, id: str, frontier: Frontier) -> list[ComputeResponse]:
         self.compaction[id] = frontier
@@ -217,7 +289,12 @@ class ComputeRuntime:
             "dataflows": [list(k) for k in self.dataflows],
             "write_frontiers": {k: list(v) for k, v in self.write_frontiers.items()},
             "scheduled": sorted(self.scheduled),
+            "pending_peeks": self.pending_peeks(),
             "last_reconciliation": None
             if self.last_reconciliation is None
             else vars(self.last_reconciliation),
         }
+
+
+def _peek_error(e: PymzError) -> PeekError:
+    return peek_error(e.message, sqlstate=e.sqlstate, detail=e.detail, hint=e.hint)

@@ -5,11 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc.aio
 
 from pymz.compute_client.history import ComputeCommandHistory
+from pymz.compute_client.peek_plan import (
+    Row,
+    SnapshotQueryPlan,
+    concat_results,
+    decode_result,
+    encode_plan,
+)
 from pymz.compute_client.protocol import (
     CancelPeek,
     ComputeCommand,
@@ -23,10 +31,11 @@ from pymz.compute_client.protocol import (
     SubscribeResponse,
     allow_compaction,
     hello_command,
+    new_peek_uuid,
     response_kind,
     update_configuration,
 )
-from pymz.errors import InternalError, UndefinedObject
+from pymz.errors import InternalError, PymzError, QueryCanceled, UndefinedObject
 from pymz.proto import common_pb2
 from pymz.proto.client import BackoffConfig, ConnectionEvent, ReplicaConnections
 from pymz.proto.common import Frontier, frontier_from_proto, frontier_join
@@ -34,6 +43,15 @@ from pymz.proto.common import Frontier, frontier_from_proto, frontier_join
 log = logging.getLogger(__name__)
 
 SubscribeHandler = Callable[[str, SubscribeResponse], None]
+
+
+@dataclass
+class _PendingPeek:
+    instance_id: str
+    future: asyncio.Future[PeekResponse]
+    # replica id -> process id -> rows answered by that process (a replica's answer counts
+    # once every one of its processes has answered).
+    parts: dict[str, dict[int, bytes]] = field(default_factory=dict)
 
 
 class _ComputeProtocol:
@@ -64,7 +82,7 @@ class ComputeController:
         self._replica_instance: dict[str, str] = {}
         # replica id -> collection id -> write frontier reported by that replica
         self._frontiers: dict[str, dict[str, Frontier]] = {}
-        self._peeks: dict[str, tuple[str, asyncio.Future[PeekResponse]]] = {}
+        self._peeks: dict[str, _PendingPeek] = {}
         self._subscribe_handler: SubscribeHandler | None = None
 
     # -- instances and replicas -------------------------------------------------------------
@@ -103,9 +121,9 @@ class ComputeController:
 
     async def close(self) -> None:
         await self._links.close()
-        for _, fut in self._peeks.values():
-            if not fut.done():
-                fut.set_exception(InternalError("compute controller closed"))
+        for p in self._peeks.values():
+            if not p.future.done():
+                p.future.set_exception(InternalError("compute controller closed"))
         self._peeks.clear()
 
     # -- commands ---------------------------------------------------------------------------
@@ -137,10 +155,13 @@ class ComputeController:
     async def peek(
         self, instance_id: str, peek: Peek, *, timeout_s: float | None = None
     ) -> PeekResponse:
-        """Send ``peek`` to every replica of the instance; the first answer wins and the
-        others are told to cancel. Waits for a replica if none is connected yet."""
+        """Send ``peek`` to every replica of the instance; the first replica to answer wins
+        (an error or cancel from any of its processes, or rows from all of them, which are
+        concatenated in process order) and the others are told to cancel. Waits for a
+        replica if none is connected yet. Raises TimeoutError after ``timeout_s``;
+        cancelling the awaiting task cancels the peek on every replica."""
         fut: asyncio.Future[PeekResponse] = asyncio.get_running_loop().create_future()
-        self._peeks[peek.uuid] = (instance_id, fut)
+        self._peeks[peek.uuid] = _PendingPeek(instance_id, fut)
         self.send(instance_id, ComputeCommand(peek=peek))
         try:
             return await asyncio.wait_for(asyncio.shield(fut), timeout_s)
@@ -148,6 +169,44 @@ class ComputeController:
             if not fut.done():
                 fut.cancel()
             self._retire_peek(instance_id, peek.uuid)
+
+    async def peek_snapshot(
+        self,
+        instance_id: str,
+        plan: SnapshotQueryPlan,
+        timestamp: int,
+        *,
+        timeout_s: float | None = None,
+        uuid: str | None = None,
+    ) -> list[Row]:
+        """Run ``plan`` on the instance's replicas over persist snapshots at ``timestamp``.
+
+        Returns the rows (Python values per :mod:`pymz.repr.types`) in the query's order.
+        Raises :class:`PymzError` with the replica's SQLSTATE when the query failed,
+        :class:`QueryCanceled` (57014) when canceled with :meth:`peek_snapshot_cancel`,
+        ``TimeoutError`` after ``timeout_s``. Cancelling the awaiting task sends CancelPeek
+        to every replica. ``uuid`` (default: a fresh one) names the peek for cancellation.
+        """
+        peek = Peek(
+            uuid=uuid or new_peek_uuid(),
+            timestamp=timestamp,
+            plan_json=encode_plan(plan),
+        )
+        resp = await self.peek(instance_id, peek, timeout_s=timeout_s)
+        return peek_rows(resp)
+
+    async def peek_snapshot_cancel(self, uuid: str) -> bool:
+        """Cancel a pending peek: its awaiter raises QueryCanceled and every replica gets a
+        CancelPeek. False when no such peek is pending."""
+        pending = self._peeks.get(uuid)
+        if pending is None or pending.future.done():
+            return False
+        pending.future.set_exception(QueryCanceled("canceling statement due to user request"))
+        self._retire_peek(pending.instance_id, uuid)
+        return True
+
+    def pending_peeks(self) -> list[str]:
+        return sorted(self._peeks)
 
     def write_frontiers(self, replica_id: str) -> dict[str, Frontier]:
         return dict(self._frontiers.get(replica_id, {}))
@@ -181,18 +240,52 @@ class ComputeController:
         # Not recorded: the peek is gone from history, so a replayed replica never sees it.
         self._links.broadcast(instance_id, ComputeCommand(cancel_peek=CancelPeek(uuid=uuid)))
 
+    def _peek_response(self, replica_id: str, process_id: int, pr: PeekResponse) -> None:
+        pending = self._peeks.get(pr.uuid)
+        if pending is None or pending.future.done():
+            return  # answered already (or canceled): later answers lose
+        if pr.WhichOneof("result") != "rows":
+            pending.future.set_result(pr)
+            return
+        parts = pending.parts.setdefault(replica_id, {})
+        parts[process_id] = pr.rows
+        processes = len(self._links.addresses(replica_id) or ())
+        if len(parts) < processes:
+            return
+        try:
+            rows = concat_results([parts[i] for i in sorted(parts)])
+        except Exception as e:  # malformed answer: fail the peek rather than hang it
+            pending.future.set_exception(InternalError(f"malformed peek answer: {e}"))
+            return
+        pending.future.set_result(PeekResponse(uuid=pr.uuid, rows=rows))
+
     def _handle_response(self, replica_id: str, process_id: int, resp: ComputeResponse) -> None:
         kind = response_kind(resp)
         if kind == "frontiers":
             f = resp.frontiers
             self._frontiers.setdefault(replica_id, {})[f.id] = frontier_from_proto(f.write_frontier)
         elif kind == "peek_response":
-            pr = resp.peek_response
-            entry = self._peeks.get(pr.uuid)
-            if entry is not None and not entry[1].done():
-                entry[1].set_result(pr)
+            self._peek_response(replica_id, process_id, resp.peek_response)
         elif kind == "subscribe_response":
             if self._subscribe_handler is not None:
                 self._subscribe_handler(replica_id, resp.subscribe_response)
         else:
             log.warning("unexpected compute response %r from %s/%d", kind, replica_id, process_id)
+
+
+def peek_rows(resp: PeekResponse) -> list[Row]:
+    """The rows of a snapshot-query answer, or the error it carries raised."""
+    result = resp.WhichOneof("result")
+    if result == "rows":
+        return decode_result(resp.rows)
+    if result == "error":
+        e = resp.error
+        raise PymzError(
+            e.message or "peek failed",
+            sqlstate=e.sqlstate or "XX000",
+            detail=e.detail or None,
+            hint=e.hint or None,
+        )
+    if result == "canceled":
+        raise QueryCanceled("canceling statement due to user request")
+    raise InternalError(f"peek {resp.uuid} answered without a result")

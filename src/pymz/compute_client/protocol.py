@@ -17,6 +17,7 @@ from pymz.proto.compute_pb2 import (
     IndexExport,
     IndexImport,
     Peek,
+    PeekError,
     PeekResponse,
     PersistSinkConnection,
     Schedule,
@@ -47,6 +48,7 @@ __all__ = [
     "IndexExport",
     "IndexImport",
     "Peek",
+    "PeekError",
     "PeekResponse",
     "PersistSinkConnection",
     "Schedule",
@@ -61,6 +63,7 @@ __all__ = [
     "dataflow_export_ids",
     "hello_command",
     "new_peek_uuid",
+    "peek_error",
     "response_kind",
     "update_configuration",
 ]
@@ -92,6 +95,16 @@ def update_configuration(params: dict[str, str]) -> ComputeCommand:
 def dataflow_export_ids(df: CreateDataflow) -> list[str]:
     """Ids of every collection the dataflow exports (indexes and sinks), in order."""
     return [e.id for e in df.index_exports] + [e.id for e in df.sink_exports]
+
+
+def peek_error(
+    message: str,
+    *,
+    sqlstate: str = "XX000",
+    detail: str | None = None,
+    hint: str | None = None,
+) -> PeekError:
+    return PeekError(sqlstate=sqlstate, message=message, detail=detail or "", hint=hint or "")
 
 
 def new_peek_uuid() -> str:

@@ -7,7 +7,8 @@ from collections.abc import Iterable, Sequence
 from pymz.proto import common_pb2
 
 # Bumped on any incompatible change to common/compute/storage.proto semantics.
-PROTOCOL_VERSION = 1
+# 2: PeekResponse.error became a PeekError (sqlstate, message, detail, hint).
+PROTOCOL_VERSION = 2
 
 # Both ends ping every second and give up after two more without an answer, so a stopped or
 # partitioned peer is detected within ~3 s even when no commands flow.

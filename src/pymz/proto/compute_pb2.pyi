@@ -417,6 +417,38 @@ class Frontiers(_message.Message):
 Global___Frontiers: _TypeAlias = Frontiers  # noqa: Y015
 
 @_typing.final
+class PeekError(_message.Message):
+    """Why a peek failed, PostgreSQL style (the controller raises it as a PymzError)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SQLSTATE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    HINT_FIELD_NUMBER: _builtins.int
+    sqlstate: _builtins.str
+    """Five-character SQLSTATE ("XX000" when empty)."""
+    message: _builtins.str
+    detail: _builtins.str
+    """Empty = absent."""
+    hint: _builtins.str
+    def __init__(
+        self,
+        *,
+        sqlstate: _builtins.str = ...,
+        message: _builtins.str = ...,
+        detail: _builtins.str = ...,
+        hint: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["detail", b"detail", "hint", b"hint", "message", b"message", "sqlstate", b"sqlstate"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PeekError: _TypeAlias = PeekError  # noqa: Y015
+
+@_typing.final
 class PeekResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -426,15 +458,18 @@ class PeekResponse(_message.Message):
     CANCELED_FIELD_NUMBER: _builtins.int
     uuid: _builtins.str
     rows: _builtins.bytes
-    """Arrow IPC stream; one record batch per chunk, a `mz_diff` count column last."""
-    error: _builtins.str
+    """Arrow IPC stream (the persist batch layout): the result columns `c0..cN` with their
+    names and SQL types in the schema metadata, then `_time` and `_diff` (a row count).
+    """
     canceled: _builtins.bool
+    @_builtins.property
+    def error(self) -> Global___PeekError: ...
     def __init__(
         self,
         *,
         uuid: _builtins.str = ...,
         rows: _builtins.bytes = ...,
-        error: _builtins.str = ...,
+        error: Global___PeekError | None = ...,
         canceled: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["canceled", b"canceled", "error", b"error", "result", b"result", "rows", b"rows"]  # noqa: Y015
