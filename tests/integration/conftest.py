@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 from tests.integration.environmentd_harness import Environmentd, running_environmentd
+from tests.integration.postgres_fixture import (  # noqa: F401 (fixtures)
+    consensus_url,
+    postgres_server_url,
+    postgres_url,
+)
 
 
 @pytest.fixture

@@ -109,10 +109,24 @@ def catalog_relations(
     return rels
 
 
-def table_relations(catalog: Catalog) -> list[RelationSnapshot]:
-    """``mz_tables`` and ``mz_columns`` (columns of tables, 1-based positions)."""
+def table_relations(catalog: Catalog,
+                    frontiers: Mapping[str, tuple[int, int]]) -> list[RelationSnapshot]:
+    """``mz_tables``, ``mz_columns`` (1-based positions), and for tables
+    ``mz_internal.mz_storage_shards`` and ``mz_internal.mz_frontiers`` (``frontiers``: table
+    id -> (since, upper))."""
     tables = sorted(catalog.tables.values(), key=lambda t: t.id)
     return [
+        RelationSnapshot(
+            "mz_internal", "mz_storage_shards",
+            _cols(("object_id", T.TEXT), ("shard_id", T.TEXT)),
+            [(t.id, t.shard_id) for t in tables],
+        ),
+        RelationSnapshot(
+            "mz_internal", "mz_frontiers",
+            _cols(("object_id", T.TEXT), ("read_frontier", T.MZ_TIMESTAMP),
+                  ("write_frontier", T.MZ_TIMESTAMP)),
+            [(t.id, *frontiers[t.id]) for t in tables if t.id in frontiers],
+        ),
         RelationSnapshot(
             "mz_catalog", "mz_tables",
             _cols(("id", T.TEXT), ("oid", T.OID), ("schema_id", T.TEXT), ("name", T.TEXT),

@@ -92,6 +92,7 @@ class Coordinator:
         self.catalog = catalog
         self.replicas = replicas
         self._writer = writer
+        writer.set_read_floor(self._oldest_read_ts)
         self._queries = QueryRunner(catalog, config.replica_sizes, replicas,
                                     config.environment_id, writer=writer, oracle=oracle,
                                     peeks=peeks)
@@ -141,6 +142,10 @@ class Coordinator:
         self.sessions[session.connection_id] = session
         self.metrics.sessions.inc()
         return session
+
+    def _oldest_read_ts(self) -> int | None:
+        held = [s.read_ts for s in list(self.sessions.values()) if s.read_ts is not None]
+        return min(held) if held else None
 
     def cancel_query(self, session: Session) -> None:
         """Interrupt ``session``'s query running in a worker thread, if any."""

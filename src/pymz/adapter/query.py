@@ -89,7 +89,7 @@ class QueryRunner:
     def relations(self, session: Session, values: Mapping[str, str]) -> list[RelationSnapshot]:
         cat = self._catalog
         rels = catalog_relations(cat, self._sizes, self._replicas.statuses())
-        rels += table_relations(cat)
+        rels += table_relations(cat, self._writer.frontiers())
         owner = {r.id: r.oid for r in cat.roles.values()}
         db_oid = {d.id: d.oid for d in cat.databases.values()}
         rels += pg_catalog_relations(

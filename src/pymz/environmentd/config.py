@@ -45,6 +45,7 @@ class EnvironmentdConfig:
     persist_blob_url: str
     persist_consensus_url: str
     timestamp_oracle_url: str
+    table_compaction_window_ms: int
 
 
 def _env(name: str, default: str) -> str:
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "or postgres://…")
     p.add_argument("--timestamp-oracle-url", default=os.environ.get("MZ_TIMESTAMP_ORACLE_URL"),
                    help="durable timestamp oracle (default: the persist consensus URL)")
+    p.add_argument("--table-compaction-window-ms", type=int, default=10_000,
+                   help="how far behind the write frontier tables stay readable (and "
+                   "uncompacted); transactions hold it back further while they read")
     p.add_argument("--log-level", default=_env("MZ_LOG_LEVEL", "info"),
                    choices=["debug", "info", "warning", "error"])
     return p
@@ -123,6 +127,7 @@ def parse_config(argv: Sequence[str] | None = None) -> EnvironmentdConfig:
         persist_blob_url=args.persist_blob_url or f"file://{data_directory / 'persist' / 'blob'}",
         persist_consensus_url=consensus,
         timestamp_oracle_url=args.timestamp_oracle_url or consensus,
+        table_compaction_window_ms=max(0, args.table_compaction_window_ms),
         sql_listen=ListenAddr.parse(args.sql_listen_addr),
         http_listen=ListenAddr.parse(args.http_listen_addr),
         internal_sql_listen=(ListenAddr.parse(args.internal_sql_listen_addr)

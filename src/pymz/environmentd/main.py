@@ -86,7 +86,8 @@ async def run(config: EnvironmentdConfig) -> None:
         # A newer environmentd owns the data now: stop serving (called from a worker thread).
         loop.call_soon_threadsafe(stop.set)
 
-    writer = TableWriter(persist, oracle, epoch=catalog.epoch, on_fenced=on_fenced)
+    writer = TableWriter(persist, oracle, epoch=catalog.epoch, on_fenced=on_fenced,
+                         compaction_window_ms=config.table_compaction_window_ms)
 
     orchestrator = ProcessOrchestrator(ProcessOrchestratorConfig(
         run_directory=data_dir / "run",

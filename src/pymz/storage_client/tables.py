@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pymz.errors import InternalError, PymzError
-from pymz.persist import FencedError, PersistClient, UpperMismatch, WriteHandle
+from pymz.persist import FencedError, PersistClient, ReadHandle, UpperMismatch, WriteHandle
 from pymz.repr import Column
 from pymz.timestamp_oracle import TimestampOracle
 
@@ -47,17 +47,24 @@ class _Pending:
 class _TableHandle:
     writer: WriteHandle
     upper: int
+    # environmentd's read hold: since follows the upper at ``compaction_window_ms`` behind
+    # (or the oldest timestamp a transaction still reads at), so persist can compact.
+    hold: ReadHandle
+    since: int = 0
 
 
 class TableWriter:
     def __init__(self, persist: PersistClient, oracle: TimestampOracle, *, epoch: int,
-                 tick_interval_s: float = 1.0,
+                 tick_interval_s: float = 1.0, compaction_window_ms: int = 10_000,
                  on_fenced: Callable[[], None] | None = None) -> None:
         self._persist = persist
         self._oracle = oracle
         self._epoch = epoch
         self._tick = tick_interval_s
         self._on_fenced = on_fenced
+        self._window = compaction_window_ms
+        self._read_floor: Callable[[], int | None] = lambda: None
+        self._ticks = 0
         self._tables: dict[str, _TableHandle] = {}
         self._queue: list[_Pending] = []
         self._wakeup = asyncio.Event()
@@ -86,12 +93,17 @@ class TableWriter:
         def open_writer() -> _TableHandle:
             writer = self._persist.open_writer(shard_id, columns, epoch=self._epoch)
             upper = writer.fetch_upper()
-            return _TableHandle(writer, 0 if upper is None else upper)
+            hold = self._persist.open_reader(shard_id, columns,
+                                             reader_id=f"environmentd-{table_id}")
+            return _TableHandle(writer, 0 if upper is None else upper, hold)
 
         self._tables[table_id] = await asyncio.to_thread(open_writer)
 
     def forget(self, table_id: str) -> None:
-        self._tables.pop(table_id, None)
+        handle = self._tables.pop(table_id, None)
+        if handle is not None:
+            with contextlib.suppress(Exception):
+                handle.hold.expire()
 
     def upper(self, table_id: str) -> int:
         return self._tables[table_id].upper
@@ -125,6 +137,36 @@ class TableWriter:
             if self._tables and self._fenced is None:
                 with contextlib.suppress(PymzError):
                     await self._submit({}, set(self._tables))
+                try:
+                    await asyncio.to_thread(self._downgrade_holds)
+                except Exception:
+                    log.exception("advancing table read holds failed")
+
+    def set_read_floor(self, floor: Callable[[], int | None]) -> None:
+        """``floor()`` is the oldest timestamp something still reads at (None: nothing)."""
+        self._read_floor = floor
+
+    def _downgrade_holds(self) -> None:
+        """Let since follow the upper (persist compacts batches at or below since)."""
+        self._ticks += 1
+        if self._ticks % 5:
+            for handle in list(self._tables.values()):
+                handle.hold.maybe_heartbeat()
+            return
+        floor = self._read_floor()
+        for handle in list(self._tables.values()):
+            target = handle.upper - 1 - self._window
+            if floor is not None:
+                target = min(target, floor)
+            if target > handle.since:
+                handle.hold.downgrade_since(target)
+                handle.since = target
+            else:
+                handle.hold.maybe_heartbeat()
+
+    def frontiers(self) -> dict[str, tuple[int, int]]:
+        """table id -> (since, upper) as this writer last set them."""
+        return {tid: (h.since, h.upper) for tid, h in list(self._tables.items())}
 
     async def _commit_loop(self) -> None:
         while True:
