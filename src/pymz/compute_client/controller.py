@@ -250,7 +250,7 @@ class ComputeController:
         parts = pending.parts.setdefault(replica_id, {})
         parts[process_id] = pr.rows
         processes = len(self._links.addresses(replica_id) or ())
-        if len(parts) < processes:
+        if processes == 0 or len(parts) < processes:  # 0: the replica was dropped
             return
         try:
             rows = concat_results([parts[i] for i in sorted(parts)])
