@@ -139,6 +139,13 @@ def test_psycopg_server_side_cursor_fetches_in_batches(srv: RunningServer) -> No
         assert cur.fetchall() == [(i,) for i in range(1, 11)]
 
 
+@pytest.mark.parametrize("binary", [False, True])
+def test_psycopg_large_result(srv: RunningServer, binary: bool) -> None:
+    with psycopg.connect(srv.dsn()) as conn:
+        rows = conn.cursor(binary=binary).execute("SELECT * FROM series(50000)").fetchall()
+    assert len(rows) == 50000 and rows[-1] == (50000,)
+
+
 def test_psycopg_cancel_safe(srv: RunningServer) -> None:
     with psycopg.connect(srv.dsn(), autocommit=True) as conn:
         errors: list[BaseException] = []

@@ -343,3 +343,16 @@ def test_close_sends_admin_shutdown() -> None:
     assert c.read() is None
     c.close()
     assert rs.client.terminated == 1
+
+
+def test_close_during_running_query() -> None:
+    with running_server() as rs:
+        c = Raw(rs.port)
+        c.startup()
+        c.send(query("select sleep"))
+        wait_until(rs.client.sleeping.is_set)
+    msg = c.read()
+    assert msg is not None and fields(msg[1])["C"] == "57P01"
+    assert c.read() is None
+    c.close()
+    assert rs.client.terminated == 1

@@ -60,6 +60,12 @@ def _shortest_digits(v: float, single: bool) -> tuple[str, int]:
 def float_out(v: object, *, single: bool = False) -> str:
     """PostgreSQL's shortest-exact float output (PG 12+ with extra_float_digits=1)."""
     f = float(v)  # type: ignore[arg-type]
+    if single and math.isfinite(f):
+        # Print the float32 the client would receive in binary, not the double it came from.
+        try:
+            f = struct.unpack("f", struct.pack("f", f))[0]
+        except OverflowError:
+            f = math.copysign(math.inf, f)
     if math.isnan(f):
         return "NaN"
     if math.isinf(f):
