@@ -149,6 +149,7 @@ class Clusterd:
 
     async def stop(self) -> None:
         await self.server.stop(grace=1.0)
+        await self.compute.close()
         await self.timely.close()
         if self.http is not None:
             await self.http.cleanup()

@@ -63,6 +63,19 @@ class SnapshotPeekExecutor:
         self._client: PersistClient | None = None
         self._client_lock = threading.Lock()
         self._watchers: set[asyncio.Task[None]] = set()
+        # Queries in flight: owner -> (engine, thread future), so close() can stop them.
+        self._running: dict[object, tuple[IntrospectionEngine, asyncio.Future[QueryRows]]] = {}
+
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Interrupt every query still running (their peeks were canceled) and wait for the
+        threads, so process shutdown is not held up by a long query."""
+        pending = [
+            asyncio.create_task(_interrupt_until_done(engine, owner, fut))
+            for owner, (engine, fut) in self._running.items()
+        ]
+        pending += list(self._watchers)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout_s)
 
     def _persist(self) -> PersistClient:
         with self._client_lock:
@@ -159,6 +172,8 @@ class SnapshotPeekExecutor:
                 owner=owner,
             ),
         )
+        self._running[owner] = (engine, fut)
+        fut.add_done_callback(lambda _: self._running.pop(owner, None))
         try:
             result = await asyncio.shield(fut)
         except asyncio.CancelledError:
@@ -183,7 +198,7 @@ async def _interrupt_until_done(
         await asyncio.wait({fut}, timeout=_INTERRUPT_EVERY_S)
     if not fut.cancelled():
         fut.exception()  # retrieved: a canceled query's QueryCanceled is expected
-    await asyncio.to_thread(engine.close)
+    engine.close()  # the query thread is done, so this does not wait
 
 
 def _log_failure(fut: asyncio.Future[None]) -> None:

@@ -261,6 +261,16 @@ class ComputeRuntime:
         if connection == self.connections and self.emit is not None:
             self.emit(ComputeResponse(peek_response=resp))
 
+    async def close(self) -> None:
+        """Cancel pending peeks and stop their queries (process shutdown)."""
+        tasks = list(self._peeks.values())
+        self._peeks.clear()
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks)
+        await self.peek_executor.close()
+
     def pending_peeks(self) -> list[str]:
         return sorted(self._peeks)
 
