@@ -64,6 +64,10 @@ def test_new_instance_fences_old_one(consensus_url: str) -> None:
     old.write_ts()
     new = timestamp_oracle_from_url(consensus_url)
     assert new.epoch > old.epoch
+    # The old instance finds out at its next durable step: an explicit check...
+    with pytest.raises(FencedError):
+        old.check_fenced()
+    # ...after which every call fails.
     with pytest.raises(FencedError):
         old.write_ts()
     with pytest.raises(FencedError):
@@ -71,6 +75,53 @@ def test_new_instance_fences_old_one(consensus_url: str) -> None:
     with pytest.raises(FencedError):
         old.apply_write(1)
     new.write_ts()
+
+
+def test_fenced_instance_fails_at_its_next_reservation(consensus_url: str) -> None:
+    clock = [1_000_000]
+    c = consensus_from_url(consensus_url)
+    old = TimestampOracle.open(c, "fence", now_ms=lambda: clock[0], window_ms=100)
+    old.write_ts()
+    TimestampOracle.open(c, "fence", now_ms=lambda: clock[0], window_ms=100)
+    clock[0] += 1_000  # past the old instance's reservation
+    with pytest.raises(FencedError):
+        old.write_ts()
+    with pytest.raises(FencedError):
+        old.read_ts()
+
+
+def test_restart_starts_above_the_reservation(consensus_url: str) -> None:
+    c = consensus_from_url(consensus_url)
+    clock = [5_000_000]
+    first = TimestampOracle.open(c, "restart", now_ms=lambda: clock[0], window_ms=10_000)
+    issued = [first.write_ts() for _ in range(100)]
+    assert issued == sorted(set(issued))
+    first.apply_write(issued[50])
+    # Crash without any further durable step: the successor must not reuse any timestamp,
+    # even with a clock that went backwards.
+    clock[0] -= 1_000
+    second = TimestampOracle.open(c, "restart", now_ms=lambda: clock[0], window_ms=10_000)
+    assert second.read_ts() >= issued[50]
+    assert second.write_ts() > max(issued)
+
+
+def test_calls_within_the_window_do_not_touch_consensus(consensus_url: str) -> None:
+    c = consensus_from_url(consensus_url)
+    clock = [7_000_000]
+    oracle = TimestampOracle.open(c, "quiet", now_ms=lambda: clock[0], window_ms=1_000)
+    oracle.apply_write(oracle.write_ts())
+    head = c.head("timestamp_oracle/quiet")
+    assert head is not None
+    for _ in range(50):
+        clock[0] += 10
+        oracle.apply_write(oracle.write_ts())
+        assert oracle.read_ts() == clock[0]
+    after = c.head("timestamp_oracle/quiet")
+    assert after is not None and after.seqno == head.seqno
+    clock[0] += 1_000
+    oracle.write_ts()  # beyond the window: one new reservation
+    moved = c.head("timestamp_oracle/quiet")
+    assert moved is not None and moved.seqno == head.seqno + 1
 
 
 def test_names_are_independent(consensus_url: str) -> None:
