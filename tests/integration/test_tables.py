@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import decimal
 import threading
 import uuid
 from typing import Any
 
+import asyncpg
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
@@ -217,3 +219,51 @@ def test_select_on_another_cluster(environmentd: Environmentd) -> None:
     with env.connect() as conn:
         conn.execute("SET cluster = two")
         assert conn.execute("SELECT i FROM r").fetchall() == [(7,)]
+
+
+def test_copy_from_stdin_and_to_stdout(environmentd: Environmentd) -> None:
+    env = environmentd
+    env.sql("CREATE TABLE cp (id int NOT NULL, name text, at date)")
+    with env.connect() as conn:
+        with conn.cursor().copy("COPY cp FROM STDIN") as copy:
+            for i in range(500):
+                copy.write_row((i, None if i % 7 == 0 else f"n\t{i}", datetime.date(2024, 1, 1)))
+        with conn.cursor().copy("COPY cp (id, name) FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write('1000,"quoted, comma"\n1001,\n')
+        assert conn.execute("SELECT count(*), count(name) FROM cp").fetchone() == (502, 429)
+        assert conn.execute("SELECT name FROM cp WHERE id = 1000").fetchone() == (
+            "quoted, comma",)
+        # Bad data aborts the whole COPY: nothing from it is visible.
+        with (pytest.raises(psycopg.errors.InvalidTextRepresentation),
+              conn.cursor().copy("COPY cp FROM STDIN") as copy):
+            copy.write("2000\tok\t2024-01-01\nnot-a-number\tx\t2024-01-01\n")
+        with (pytest.raises(psycopg.errors.NotNullViolation),
+              conn.cursor().copy("COPY cp (name) FROM STDIN") as copy):
+            copy.write("no id\n")
+        assert conn.execute("SELECT count(*) FROM cp").fetchone() == (502,)
+        with conn.cursor().copy("COPY (SELECT id, name FROM cp WHERE id < 3 ORDER BY id) "
+                                "TO STDOUT") as copy:
+            out = b"".join(bytes(chunk) for chunk in copy)
+        assert out == b"0\t\\N\n1\tn\\t1\n2\tn\\t2\n"
+    # psql's \copy uses the same protocol.
+    out = env.psql("-c", "\\copy cp (id, name) FROM STDIN", input="3000\tfrom psql\n\\.\n")
+    assert out.returncode == 0, out.stderr
+    assert env.sql("SELECT name FROM cp WHERE id = 3000") == [("from psql",)]
+
+
+def test_asyncpg_with_tables(environmentd: Environmentd) -> None:
+    environmentd.sql("CREATE TABLE ap (id int, tags text[], amount numeric)")
+
+    async def run() -> list[Any]:
+        conn = await asyncpg.connect(environmentd.url())
+        try:
+            await conn.executemany("INSERT INTO ap VALUES ($1, $2, $3)",
+                                   [(1, ["a", "b"], decimal.Decimal("1.5")),
+                                    (2, [], decimal.Decimal("-2"))])
+            rows: list[Any] = await conn.fetch("SELECT * FROM ap WHERE id >= $1 ORDER BY id", 1)
+            return [tuple(r) for r in rows]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(run()) == [(1, ["a", "b"], decimal.Decimal("1.5")),
+                                  (2, [], decimal.Decimal("-2"))]
