@@ -243,8 +243,8 @@ def test_copy_from_stdin_and_to_stdout(environmentd: Environmentd) -> None:
         assert conn.execute("SELECT count(*) FROM cp").fetchone() == (502,)
         with conn.cursor().copy("COPY (SELECT id, name FROM cp WHERE id < 3 ORDER BY id) "
                                 "TO STDOUT") as copy:
-            out = b"".join(bytes(chunk) for chunk in copy)
-        assert out == b"0\t\\N\n1\tn\\t1\n2\tn\\t2\n"
+            copied = b"".join(bytes(chunk) for chunk in copy)
+        assert copied == b"0\t\\N\n1\tn\\t1\n2\tn\\t2\n"
     # psql's \copy uses the same protocol.
     out = env.psql("-c", "\\copy cp (id, name) FROM STDIN", input="3000\tfrom psql\n\\.\n")
     assert out.returncode == 0, out.stderr
