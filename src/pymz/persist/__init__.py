@@ -10,6 +10,11 @@ Guarantees:
 - ``snapshot(as_of)`` for ``since <= as_of < upper`` is deterministic: it does not change with
   compaction, concurrent appends or garbage collection.
 - ``since`` never passes a live read hold; holds are leased, so a dead reader's hold expires.
+- ``PersistClient.snapshot(shard, schema, as_of)`` reads without a hold (no consensus write):
+  it gives the same answer as a held snapshot, or :class:`SinceViolationError` if compaction
+  passed ``as_of`` while it read.
+- Decoded batches are cached per client (LRU bounded by ``PersistConfig.batch_cache_bytes``
+  of encoded size); blobs are immutable under their unique keys, so the cache is never stale.
 - Batch data is Arrow IPC; values round-trip exactly per :mod:`pymz.repr.types` conventions.
 
 Does not guarantee / not built: an S3 blob backend; push notification of new data (``listen``

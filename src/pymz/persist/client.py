@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 
+from pymz.persist.batch_cache import BatchCache
 from pymz.persist.blob import Blob
 from pymz.persist.codec import decode_updates, encode_updates, schema_fingerprint
 from pymz.persist.compaction import compact, gc
@@ -26,6 +27,7 @@ from pymz.persist.errors import (
     LeaseExpiredError,
     NotYetAvailableError,
     PersistError,
+    SchemaMismatchError,
     SinceViolationError,
     UpperMismatch,
 )
@@ -57,6 +59,8 @@ class PersistConfig:
     # may have written one and not yet committed it to state.
     gc_orphan_grace_ms: int = 10 * 60_000
     truncate_every: int = 32
+    # Decoded batches kept in memory (bounded by their encoded size); 0 disables the cache.
+    batch_cache_bytes: int = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class PersistClient:
         self.consensus = consensus
         self.config = config or PersistConfig()
         self.now_ms = now_ms
+        self.batch_cache = BatchCache(self.config.batch_cache_bytes)
 
     @classmethod
     def from_urls(
@@ -177,12 +182,90 @@ class PersistClient:
         if not updates:
             return None
         key = self.new_batch_key(shard_id)
+        # Not cached here: only a decode gives exactly the values a reader would see.
         self.blob.set(key, encode_updates(schema, updates))
         return HollowBatch(key, lower, upper, since, len(updates))
 
     def read_batch(self, schema: tuple[Column, ...], batch: HollowBatch) -> list[Update] | None:
+        data = self.batch_updates(schema, batch)
+        return None if data is None else list(data)
+
+    def batch_updates(
+        self, schema: tuple[Column, ...], batch: HollowBatch
+    ) -> Sequence[Update] | None:
+        """A batch's updates (shared with the cache: do not mutate); ``None`` if its blob is
+        gone. Blobs are immutable, so a cached decode is always the blob's content."""
+        ckey = _cache_key(batch.key, schema)
+        cached = self.batch_cache.get(ckey)
+        if cached is not None:
+            return cached
         data = self.blob.get(batch.key)
-        return None if data is None else decode_updates(schema, data)
+        if data is None:
+            return None
+        updates = decode_updates(schema, data)
+        self.batch_cache.put(ckey, updates, len(data))
+        return updates
+
+    def snapshot(
+        self,
+        shard_id: str,
+        schema: Sequence[Column],
+        as_of: int,
+        *,
+        state: ShardState | None = None,
+    ) -> list[Update]:
+        """Every update at times ``<= as_of``, advanced to ``as_of`` and consolidated, without
+        taking a read hold (no consensus write, never holds back compaction).
+
+        Correct because batches are immutable and compaction only rewrites times ``<= since``:
+        the batches of any state with ``since <= as_of < upper`` give the same answer. If a
+        blob vanishes mid-read (compacted away), state is re-read; if ``since`` has passed
+        ``as_of`` by then, :class:`SinceViolationError`. ``state`` (a state the caller just
+        fetched) saves the first consensus read.
+        """
+        check_timestamp(as_of)
+        cols = tuple(schema)
+        fp = _fingerprint(cols)
+        machine = self.machine(shard_id)
+        for _ in range(_MISSING_BLOB_RETRIES):
+            s = state if state is not None else machine.fetch()
+            state = None
+            if s.seqno < 0:
+                raise InvalidUsageError(f"shard {shard_id} does not exist")
+            if s.schema is not None and s.schema != fp:
+                raise SchemaMismatchError(
+                    f"shard {shard_id} has schema {list(s.schema)}, not {list(fp)}"
+                )
+            if as_of < s.since:
+                raise SinceViolationError(
+                    f"as_of {as_of} is before the since of shard {shard_id} ({s.since})"
+                )
+            if not less_than_frontier(as_of, s.upper):
+                raise NotYetAvailableError(
+                    f"shard {shard_id} is not complete at {as_of} (upper {frontier_str(s.upper)})"
+                )
+            out: list[Update] = []
+            for b in snapshot_batches(s, as_of):
+                data = self.batch_updates(cols, b)
+                if data is None:
+                    break
+                if b.upper is not None and b.upper <= as_of + 1:
+                    out.extend(data)  # every time in the batch is <= as_of
+                else:
+                    out.extend(u for u in data if u[1] <= as_of)
+            else:
+                return consolidate_at(out, as_of)
+        raise PersistError(f"shard {shard_id}: batches kept disappearing during snapshot")
+
+
+def snapshot_batches(s: ShardState, as_of: int) -> tuple[HollowBatch, ...]:
+    """The batches a snapshot at ``as_of`` reads from state ``s``."""
+    return tuple(b for b in s.batches if b.lower <= as_of)
+
+
+def _cache_key(key: str, schema: Sequence[Column]) -> str:
+    # Decoding depends on the column types only (names are not stored per value).
+    return key + "|" + ",".join(f"{c.type.name}{'[]' if c.is_array else ''}" for c in schema)
 
 
 def _fingerprint(schema: Sequence[Column]) -> tuple[tuple[str, bool], ...]:
@@ -401,7 +484,7 @@ class ReadHandle:
         for b in s.batches:
             if not want_batch(b):
                 continue
-            data = self.client.read_batch(self.schema, b)
+            data = self.client.batch_updates(self.schema, b)
             if data is None:
                 return None
             out.extend(u for u in data if want_time(u[1]))
@@ -495,4 +578,5 @@ __all__ = [
     "ReadHandle",
     "WriteHandle",
     "frontier_le",
+    "snapshot_batches",
 ]
