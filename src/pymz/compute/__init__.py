@@ -10,5 +10,6 @@ CancelPeek interrupts the work; other peeks answer "not yet supported". Imports 
 protocol types from the controller side.
 Does not guarantee (yet): building or running dataflows — they are recorded, their write
 frontier is reported as their ``as_of`` and never advances; peeks are not incremental (each
-one reads whole snapshots) and not distributed over processes.
+one reads whole snapshots, though unchanged batches and rows are cached) and not
+distributed over processes.
 """

@@ -1,5 +1,10 @@
 """Executes snapshot-query peeks: read persist shards at a timestamp, run the SQL on DuckDB.
 
+Reads take no persist read hold (a hold-free snapshot, see :meth:`PersistClient.snapshot`):
+a peek writes nothing to consensus and never holds back compaction; environmentd's own holds
+keep recent timestamps readable. Decoded batches, a shard's last expanded rows and DuckDB
+engines (a small pool, each keeping its loaded tables) are reused across peeks.
+
 Persist is a synchronous library and DuckDB blocks, so both run in worker threads; the
 asyncio task that drives a peek can be cancelled at any await. A cancelled query keeps being
 interrupted (``IntrospectionEngine.cancel``) until its thread returns, so a canceled peek
@@ -10,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import logging
+import itertools
 import threading
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,13 +31,14 @@ from pymz.compute_client.peek_plan import (
 )
 from pymz.errors import InternalError, PymzError
 from pymz.persist import PersistClient, SinceViolationError
+from pymz.persist.client import snapshot_batches
 from pymz.persist.frontier import less_than_frontier
 from pymz.repr.types import Column, ScalarType
 from pymz.sqlexec import IntrospectionEngine, QueryRows, RelationSnapshot
 
-log = logging.getLogger(__name__)
-
 _INTERRUPT_EVERY_S = 0.05
+# Shards whose last snapshot's rows are kept for reuse.
+_CACHED_SHARDS = 64
 
 
 @dataclass(frozen=True)
@@ -47,8 +55,24 @@ def invalid_timestamp(ts: int, imp: ShardImport, since: int) -> PymzError:
     )
 
 
+@dataclass(frozen=True)
+class _CachedRows:
+    columns: tuple[Column, ...]
+    batch_keys: tuple[str, ...]
+    rows: list[Row]
+    version: int
+
+
 class SnapshotPeekExecutor:
-    """One per clusterd process; caches the persist client."""
+    """One per clusterd process; caches the persist client, a small pool of DuckDB engines
+    and the expanded rows of each shard's last snapshot.
+
+    Persist is read without read holds (:meth:`PersistClient.snapshot`), so a peek never
+    writes to consensus and never holds back compaction; a peek below the shard's since
+    fails with "Timestamp is not valid". Rows are reused, and the engine's loaded copy too
+    (same ``version``), while a shard's batches at the peek timestamp are unchanged and hold
+    no update later than it.
+    """
 
     def __init__(
         self,
@@ -56,6 +80,7 @@ class SnapshotPeekExecutor:
         *,
         upper_wait_s: float = 60.0,
         poll_s: float = 0.05,
+        engines: int = 2,
     ) -> None:
         self.location = location
         self.upper_wait_s = upper_wait_s
@@ -65,10 +90,21 @@ class SnapshotPeekExecutor:
         self._watchers: set[asyncio.Task[None]] = set()
         # Queries in flight: owner -> (engine, thread future), so close() can stop them.
         self._running: dict[object, tuple[IntrospectionEngine, asyncio.Future[QueryRows]]] = {}
+        # Engines are reused (creating a DuckDB connection costs more than a point query);
+        # a pool rather than one engine so one slow peek does not queue every other one.
+        self._pool_size = max(1, engines)
+        self._idle: list[IntrospectionEngine] = []
+        self._created = 0
+        self._pool_cond: asyncio.Condition | None = None
+        self._closed = False
+        self._rows: OrderedDict[str, _CachedRows] = OrderedDict()
+        # Negative, so they never equal a version environmentd put on an inline relation.
+        self._versions = itertools.count(-1, -1)
 
     async def close(self, timeout_s: float = 5.0) -> None:
         """Interrupt every query still running (their peeks were canceled) and wait for the
         threads, so process shutdown is not held up by a long query."""
+        self._closed = True
         pending = [
             asyncio.create_task(_interrupt_until_done(engine, owner, fut))
             for owner, (engine, fut) in self._running.items()
@@ -76,6 +112,9 @@ class SnapshotPeekExecutor:
         pending += list(self._watchers)
         if pending:
             await asyncio.wait(pending, timeout=timeout_s)
+        idle, self._idle = self._idle, []
+        for engine in idle:
+            engine.close()
 
     def _persist(self) -> PersistClient:
         with self._client_lock:
@@ -94,7 +133,7 @@ class SnapshotPeekExecutor:
         """The Arrow IPC result of ``plan`` at ``timestamp``; raises PymzError on failure."""
         relations: list[RelationSnapshot] = []
         for imp in plan.imports:
-            relations.append(await self._read_import(imp, timestamp))
+            relations.append(await asyncio.to_thread(self._read_import_sync, imp, timestamp))
         relations.extend(plan.inline_relations)
         result = await self._execute(plan, relations)
         columns, rows = conform(result, plan.result_columns)
@@ -102,43 +141,43 @@ class SnapshotPeekExecutor:
 
     # -- persist ------------------------------------------------------------------------------
 
-    async def _read_import(self, imp: ShardImport, ts: int) -> RelationSnapshot:
-        client = await asyncio.to_thread(self._persist)
-        state = await asyncio.to_thread(client.shard_state, imp.shard_id)
-        if state.seqno < 0:
-            raise InternalError(
-                f"persist shard {imp.shard_id} of {imp.schema}.{imp.name} does not exist"
+    def _read_import_sync(self, imp: ShardImport, ts: int) -> RelationSnapshot:
+        # Runs in a worker thread; polling sleeps there too, so one thread hop per import.
+        client = self._persist()
+        deadline = time.monotonic() + self.upper_wait_s
+        while True:
+            state = client.shard_state(imp.shard_id)
+            if state.seqno < 0:
+                raise InternalError(
+                    f"persist shard {imp.shard_id} of {imp.schema}.{imp.name} does not exist"
+                )
+            if state.since > ts:
+                raise invalid_timestamp(ts, imp, state.since)
+            if less_than_frontier(ts, state.upper):
+                break
+            if time.monotonic() > deadline:
+                raise InternalError(
+                    f"timed out waiting for {imp.schema}.{imp.name} (shard {imp.shard_id}) "
+                    f"to become readable at {ts}",
+                    detail=f"its upper is {state.upper}",
+                )
+            time.sleep(self.poll_s)
+        batches = snapshot_batches(state, ts)
+        keys = tuple(b.key for b in batches)
+        # Complete: no batch holds a time after ts, so the contents depend on the keys alone.
+        complete = all(b.upper is not None and b.upper <= ts + 1 for b in batches)
+        with self._client_lock:
+            cached = self._rows.get(imp.shard_id)
+        if complete and cached is not None and cached.batch_keys == keys and (
+            cached.columns == imp.columns
+        ):
+            return RelationSnapshot(
+                imp.schema, imp.name, imp.columns, cached.rows, version=cached.version
             )
-        if state.since > ts:
-            raise invalid_timestamp(ts, imp, state.since)
-        # The read hold (at the current since) keeps the shard readable at ts while we read.
-        handle = await asyncio.to_thread(client.open_reader, imp.shard_id, imp.columns)
         try:
-            if handle.hold > ts:
-                raise invalid_timestamp(ts, imp, handle.hold)
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + self.upper_wait_s
-            while True:
-                upper = await asyncio.to_thread(handle.upper)
-                if less_than_frontier(ts, upper):
-                    break
-                if loop.time() > deadline:
-                    raise InternalError(
-                        f"timed out waiting for {imp.schema}.{imp.name} (shard {imp.shard_id}) "
-                        f"to become readable at {ts}",
-                        detail=f"its upper is {upper}",
-                    )
-                await asyncio.sleep(self.poll_s)
-            try:
-                updates = await asyncio.to_thread(handle.snapshot, ts)
-            except SinceViolationError:
-                since = await asyncio.to_thread(handle.since)
-                raise invalid_timestamp(ts, imp, since) from None
-        finally:
-            # Release the hold without waiting (also on cancellation).
-            loop = asyncio.get_running_loop()
-            fut = loop.run_in_executor(None, handle.expire)
-            fut.add_done_callback(_log_failure)
+            updates = client.snapshot(imp.shard_id, imp.columns, ts, state=state)
+        except SinceViolationError:
+            raise invalid_timestamp(ts, imp, client.since(imp.shard_id)) from None
         rows: list[Row] = []
         for row, _time, diff in updates:
             if diff < 0:
@@ -147,16 +186,59 @@ class SnapshotPeekExecutor:
                     f"multiplicity ({diff}) for a row at {ts}"
                 )
             rows.extend([row] * diff)
-        return RelationSnapshot(imp.schema, imp.name, imp.columns, rows)
+        if not complete:
+            return RelationSnapshot(imp.schema, imp.name, imp.columns, rows)
+        version = next(self._versions)
+        with self._client_lock:
+            self._rows[imp.shard_id] = _CachedRows(imp.columns, keys, rows, version)
+            self._rows.move_to_end(imp.shard_id)
+            while len(self._rows) > _CACHED_SHARDS:
+                self._rows.popitem(last=False)
+        return RelationSnapshot(imp.schema, imp.name, imp.columns, rows, version=version)
+
+    # -- engines ------------------------------------------------------------------------------
+
+    async def _acquire(self) -> IntrospectionEngine:
+        if self._pool_cond is None:
+            self._pool_cond = asyncio.Condition()
+        async with self._pool_cond:
+            while not self._idle and self._created >= self._pool_size:
+                await self._pool_cond.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._created += 1
+        try:
+            return await asyncio.to_thread(IntrospectionEngine)
+        except BaseException:
+            await self._discard(None)
+            raise
+
+    async def _release(self, engine: IntrospectionEngine) -> None:
+        assert self._pool_cond is not None
+        async with self._pool_cond:
+            if self._closed:
+                engine.close()
+                self._created -= 1
+            else:
+                self._idle.append(engine)
+            self._pool_cond.notify()
+
+    async def _discard(self, engine: IntrospectionEngine | None) -> None:
+        if engine is not None:
+            engine.close()
+        assert self._pool_cond is not None
+        async with self._pool_cond:
+            self._created -= 1
+            self._pool_cond.notify()
 
     # -- SQL ----------------------------------------------------------------------------------
 
     async def _execute(
         self, plan: SnapshotQueryPlan, relations: Sequence[RelationSnapshot]
     ) -> QueryRows:
-        # A fresh engine per peek: peeks do not queue behind each other, cancel targets
-        # exactly this query, and loaded snapshots are freed with it.
-        engine = IntrospectionEngine()
+        # A pooled engine: cancel targets exactly this query (by owner); the engine keeps
+        # loaded relations so an unchanged snapshot (same version) is not loaded again.
+        engine = await self._acquire()
         owner = object()
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(
@@ -177,15 +259,21 @@ class SnapshotPeekExecutor:
         try:
             result = await asyncio.shield(fut)
         except asyncio.CancelledError:
-            task = asyncio.create_task(_interrupt_until_done(engine, owner, fut))
+            task = asyncio.create_task(self._interrupt_then_release(engine, owner, fut))
             self._watchers.add(task)
             task.add_done_callback(self._watchers.discard)
             raise
         except BaseException:
-            engine.close()
+            await self._release(engine)
             raise
-        engine.close()
+        await self._release(engine)
         return result
+
+    async def _interrupt_then_release(
+        self, engine: IntrospectionEngine, owner: object, fut: asyncio.Future[QueryRows]
+    ) -> None:
+        await _interrupt_until_done(engine, owner, fut)
+        await self._release(engine)
 
 
 async def _interrupt_until_done(
@@ -198,12 +286,6 @@ async def _interrupt_until_done(
         await asyncio.wait({fut}, timeout=_INTERRUPT_EVERY_S)
     if not fut.cancelled():
         fut.exception()  # retrieved: a canceled query's QueryCanceled is expected
-    engine.close()  # the query thread is done, so this does not wait
-
-
-def _log_failure(fut: asyncio.Future[None]) -> None:
-    if not fut.cancelled() and fut.exception() is not None:
-        log.warning("releasing a persist read hold failed: %s", fut.exception())
 
 
 # -- result shape -----------------------------------------------------------------------------
