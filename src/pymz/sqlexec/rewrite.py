@@ -10,8 +10,10 @@ are never reached by name.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlglot
 from sqlglot import exp
@@ -273,6 +275,9 @@ class _Rewriter:
         self.used: dict[tuple[str, str], RelationSnapshot] = {}
         # Every name a table reference can be qualified by (alias or table name).
         self.scope: dict[str, RelationSnapshot] = {}
+        # (schema as written, name) -> resolved (schema, name): what a cached rewrite needs
+        # to re-check against a later query's relations.
+        self.lookups: dict[tuple[str, str], tuple[str, str]] = {}
 
     # tables --------------------------------------------------------------------------------
 
@@ -311,6 +316,7 @@ class _Rewriter:
             )
         if snap is None:
             raise errors.UndefinedTable(f"unknown catalog item '{written}'")
+        self.lookups[(schema, name)] = (snap.schema, snap.name)
         return snap
 
     # functions -----------------------------------------------------------------------------
@@ -393,6 +399,7 @@ class _Rewriter:
             if pg_class is None:
                 raise errors.FeatureNotSupported("regclass casts need pg_catalog.pg_class")
             self.used[("pg_catalog", "pg_class")] = pg_class
+            self.lookups[("pg_catalog", "pg_class")] = ("pg_catalog", "pg_class")
             relname = name.rsplit(".", 1)[-1].strip('"')
             sub = (
                 exp.select("oid")
@@ -597,13 +604,13 @@ def _explicit_param(oid: int) -> ParamType:
     raise errors.UndefinedObject(f"type with OID {oid} does not exist")
 
 
-def rewrite(
+def _rewrite(
     sql: str,
     param_oids: Sequence[int],
     relations: Sequence[RelationSnapshot],
     search_path: Sequence[str],
     session_vars: Mapping[str, str],
-) -> Rewritten:
+) -> tuple[Rewritten, dict[tuple[str, str], tuple[str, str]]]:
     tree = parse_one(sql)
     rw = _Rewriter(relations, search_path, session_vars)
 
@@ -667,10 +674,85 @@ def rewrite(
                 projections.append(e)
         top.set("expressions", projections)
 
-    return Rewritten(
+    result = Rewritten(
         duckdb_sql=out.sql(dialect="duckdb"),
         relations=tuple(rw.used.values()),
         param_types=resolved,
         param_order=order,
         output_names=tuple(names),
     )
+    return result, dict(rw.lookups)
+
+
+# --- the cache ------------------------------------------------------------------------------
+#
+# Parsing and rewriting cost milliseconds; the same query is rewritten several times (describe,
+# execute, environmentd and clusterd). The result depends on the text, the parameter types,
+# the search path, the session variables, and — of the relations — only on how names resolve
+# and on the referenced relations' columns, never on their rows. So entries are keyed by the
+# first four and re-validated against the current relations on every hit.
+
+_CACHE_ENTRIES = 512
+
+
+@dataclass(frozen=True)
+class _Entry:
+    rewritten: Rewritten
+    lookups: dict[tuple[str, str], tuple[str, str]]
+    columns: dict[tuple[str, str], tuple[object, ...]]
+
+
+_cache: OrderedDict[tuple[object, ...], _Entry] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _cached(
+    entry: _Entry,
+    relations: Sequence[RelationSnapshot],
+    search_path: Sequence[str],
+) -> Rewritten | None:
+    by_key = {(r.schema, r.name): r for r in relations}
+    path = [*(s for s in IMPLICIT_SCHEMAS if s not in search_path), *search_path]
+    for (schema, name), resolved in entry.lookups.items():
+        if schema:
+            found = (schema, name) if (schema, name) in by_key else None
+        else:
+            found = next(((s, name) for s in path if (s, name) in by_key), None)
+        if found != resolved:
+            return None
+    current: list[RelationSnapshot] = []
+    for key, columns in entry.columns.items():
+        snap = by_key.get(key)
+        if snap is None or snap.columns != columns:
+            return None
+        current.append(snap)
+    return replace(entry.rewritten, relations=tuple(current))
+
+
+def rewrite(
+    sql: str,
+    param_oids: Sequence[int],
+    relations: Sequence[RelationSnapshot],
+    search_path: Sequence[str],
+    session_vars: Mapping[str, str],
+) -> Rewritten:
+    """Rewrite ``sql`` for DuckDB (cached: see above). Errors are never cached."""
+    key = (sql, tuple(param_oids), tuple(search_path), tuple(sorted(session_vars.items())))
+    with _cache_lock:
+        entry = _cache.get(key)
+        if entry is not None:
+            _cache.move_to_end(key)
+    if entry is not None:
+        hit = _cached(entry, relations, search_path)
+        if hit is not None:
+            return hit
+    result, lookups = _rewrite(sql, param_oids, relations, search_path, session_vars)
+    entry = _Entry(
+        result, lookups, {(r.schema, r.name): tuple(r.columns) for r in result.relations}
+    )
+    with _cache_lock:
+        _cache[key] = entry
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_ENTRIES:
+            _cache.popitem(last=False)
+    return result
