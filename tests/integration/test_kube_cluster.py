@@ -147,6 +147,8 @@ def test_statefulset_lifecycle_on_fake_nodes(kube_cluster: KubeCluster) -> None:
 
 def test_fake_nodes_ready_and_rbac_enforced(kube_cluster: KubeCluster) -> None:
     api = kube_cluster.api()
+    # Binaries are version-stamped at build time (unstamped ones report v0.0.0-master).
+    assert api.get("/version")["gitVersion"].startswith("v1.")
     for name in kube_cluster.nodes:
         node = api.get(f"/api/v1/nodes/{name}")
         conditions = {c["type"]: c["status"] for c in node["status"]["conditions"]}
