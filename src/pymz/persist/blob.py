@@ -119,8 +119,14 @@ class MemBlob:
 
 
 def blob_from_url(url: str) -> Blob:
-    """``file:///abs/path`` -> :class:`FileBlob`; ``mem://`` -> :class:`MemBlob`."""
+    """``file:///abs/path`` -> :class:`FileBlob`; ``mem://`` -> :class:`MemBlob`;
+    ``s3://bucket/prefix?endpoint=…`` -> :class:`pymz.persist.blob_s3.S3Blob`."""
     parsed = urlparse(url)
+    if parsed.scheme == "s3":
+        # Imported lazily: boto3 is only needed by deployments that use S3.
+        from pymz.persist.blob_s3 import S3Blob  # noqa: PLC0415
+
+        return S3Blob.from_url(url)
     if parsed.scheme == "file":
         if parsed.netloc not in ("", "localhost"):
             raise ConfigurationError(f"file blob URL must be local: {url}")
@@ -128,5 +134,6 @@ def blob_from_url(url: str) -> Blob:
     if parsed.scheme == "mem":
         return MemBlob()
     raise ConfigurationError(
-        f"unsupported blob URL scheme {parsed.scheme!r}", hint="use file:///path (S3 is not built)"
+        f"unsupported blob URL scheme {parsed.scheme!r}",
+        hint="use file:///path, s3://bucket/prefix or mem://",
     )
