@@ -421,3 +421,27 @@ async def test_replica_killed_mid_peek_other_answers(env: Env, compute: ComputeC
     assert await task == [(6,)]
     with contextlib.suppress(Exception):
         a.stop()
+
+
+async def test_repeated_peeks_see_new_writes_and_take_no_read_holds(
+    env: Env, compute: ComputeController
+) -> None:
+    # Cached rows and loaded engine tables must never hide a write, and hold-free reads must
+    # leave no reader registered on the shards.
+    await _replica(compute, "r1", [env.clusterd()])
+    count = plan("SELECT count(*) FROM customers", imports=(CUSTOMERS_IMPORT,))
+    for _ in range(3):
+        rows = await compute.peek_snapshot("u1", count, 9, timeout_s=PEEK_TIMEOUT)
+        assert rows == [(3,)]
+    w = env.client.open_writer(CUSTOMERS_IMPORT.shard_id, CUSTOMERS)
+    assert w.compare_and_append([((4, "dave"), 10, 1)], 10, 12) is None
+    assert w.compare_and_append([((1, "alice"), 12, -1)], 12, 20) is None
+    assert await compute.peek_snapshot("u1", count, 11, timeout_s=PEEK_TIMEOUT) == [(4,)]
+    assert await compute.peek_snapshot("u1", count, 9, timeout_s=PEEK_TIMEOUT) == [(3,)]
+    assert await compute.peek_snapshot("u1", count, 15, timeout_s=PEEK_TIMEOUT) == [(3,)]
+    names = plan("SELECT name FROM customers ORDER BY name", imports=(CUSTOMERS_IMPORT,))
+    assert await compute.peek_snapshot("u1", names, 19, timeout_s=PEEK_TIMEOUT) == [
+        ("bob",), ("carol",), ("dave",)
+    ]
+    state = env.client.shard_state(CUSTOMERS_IMPORT.shard_id)
+    assert state.readers == {}
