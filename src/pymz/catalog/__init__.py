@@ -15,6 +15,7 @@ from pymz.catalog.objects import (
     ReplicaSize,
     Role,
     Schema,
+    Secret,
     Table,
     TableColumn,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "ReplicaSize",
     "Role",
     "Schema",
+    "Secret",
     "Table",
     "TableColumn",
     "default_replica_sizes",

@@ -112,3 +112,16 @@ class Table:
     columns: tuple[TableColumn, ...]
     shard_id: str
     create_sql: str
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret. Only its name lives here; the contents are in the secrets controller,
+    keyed by ``id``. ``create_sql`` has the value redacted (``AS '********'``)."""
+
+    id: str
+    oid: int
+    name: str
+    schema_id: str
+    owner_id: str
+    create_sql: str

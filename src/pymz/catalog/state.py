@@ -20,6 +20,7 @@ from pymz.catalog.objects import (
     ObjectRecord,
     Role,
     Schema,
+    Secret,
     Table,
     TableColumn,
 )
@@ -32,6 +33,7 @@ _KINDS: dict[str, type[Any]] = {
     "schema": Schema,
     "role": Role,
     "table": Table,
+    "secret": Secret,
 }
 _KIND_OF: dict[type[Any], str] = {cls: kind for kind, cls in _KINDS.items()}
 _FIRST_USER_OID = 20_000
@@ -108,6 +110,10 @@ class Catalog:
     @property
     def tables(self) -> dict[str, Table]:
         return self.objects["table"]
+
+    @property
+    def secrets(self) -> dict[str, Secret]:
+        return self.objects["secret"]
 
     def schema_by_name(self, database_id: str | None, name: str) -> Schema | None:
         return next((s for s in self.schemas.values()

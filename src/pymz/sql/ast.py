@@ -242,6 +242,40 @@ class DropObjects:
     cascade: bool
 
 
+# ------------------------------------------------------------------------------ secrets
+
+
+@dataclass(frozen=True)
+class SecretValue:
+    """A secret's value expression: a string literal taken as ``bytea`` input, or
+    ``decode(literal, format)``. Never printed: ``repr`` redacts the literal."""
+
+    literal: str = field(repr=False)
+    decode_format: str | None = None  # None: PostgreSQL bytea input syntax
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def __repr__(self) -> str:
+        return "SecretValue(<redacted>)"
+
+
+@dataclass(frozen=True)
+class CreateSecret:
+    """``CREATE SECRET [IF NOT EXISTS] name AS value``."""
+
+    name: ObjectName
+    if_not_exists: bool
+    value: SecretValue = field(repr=False)
+
+
+@dataclass(frozen=True)
+class AlterSecret:
+    """``ALTER SECRET [IF EXISTS] name AS value`` (rename/owner use AlterRename/AlterOwner)."""
+
+    name: ObjectName
+    if_exists: bool
+    value: SecretValue = field(repr=False)
+
+
 # -------------------------------------------------------------------------------- SHOW
 
 
@@ -583,6 +617,8 @@ Statement = (
     | CreateSchema
     | CreateRole
     | DropObjects
+    | CreateSecret
+    | AlterSecret
     | CreateTable
     | Insert
     | Update

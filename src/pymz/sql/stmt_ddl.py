@@ -10,6 +10,7 @@ from pymz.sql import ast
 from pymz.sql.lexer import T
 from pymz.sql.options import CLUSTER_OPTIONS, REPLICA_OPTIONS, option, option_list, option_names
 from pymz.sql.parser import Parser, one_of
+from pymz.sql.stmt_secret import parse_alter_secret, parse_create_secret
 from pymz.sql.stmt_table import parse_create_table
 
 # Object types CREATE accepts beyond the ones parsed here; each maps to Unsupported.
@@ -71,7 +72,6 @@ _ALTER_UNSUPPORTED: tuple[tuple[str, ...], ...] = (
     ("NETWORK", "POLICY"),
     ("ROLE",),
     ("SCHEMA",),
-    ("SECRET",),
     ("SINK",),
     ("SOURCE",),
     ("SYSTEM",),
@@ -127,6 +127,8 @@ def parse_create(p: Parser) -> ast.Statement:
         return _create_role(p)
     if p.parse_kw("TABLE"):
         return parse_create_table(p)
+    if p.parse_kw("SECRET"):
+        return parse_create_secret(p)
     # Prefixes that only make sense before unsupported object types.
     prefix = []
     if p.parse_kws("OR", "REPLACE"):
@@ -200,9 +202,11 @@ def parse_alter(p: Parser) -> ast.Statement:
         return _rename_or_owner(p, "CLUSTER REPLICA", if_exists, name)
     if p.parse_kw("CLUSTER"):
         return _alter_cluster(p)
+    if p.parse_kw("SECRET"):
+        return parse_alter_secret(p)
     kind = _match_type(p, _ALTER_UNSUPPORTED)
     if kind is None:
-        raise p.error(one_of(_first_words(_ALTER_UNSUPPORTED, "CLUSTER")))
+        raise p.error(one_of(_first_words(_ALTER_UNSUPPORTED, "CLUSTER", "SECRET")))
     return ast.Unsupported(p.statement_text(), f"ALTER {kind}")
 
 

@@ -32,6 +32,7 @@ _SHOW_CREATE_TYPES: tuple[tuple[str, ...], ...] = (
     ("CLUSTER",),
     ("CONNECTION",),
     ("INDEX",),
+    ("SECRET",),
     ("SINK",),
     ("SOURCE",),
     ("TABLE",),
