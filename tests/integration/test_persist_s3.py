@@ -168,12 +168,16 @@ def test_missing_bucket_is_a_configuration_error(s3_server: S3Server) -> None:
 
 class FlakyProxy:
     """A loopback TCP proxy to the real server that answers the first ``failures`` connections
-    with an HTTP 503 (what S3 sends when overloaded) and then forwards bytes both ways."""
+    with an HTTP 503 (what S3 sends when overloaded), cuts the next ``cuts`` responses off
+    after ``cut_after`` bytes (a connection dying mid-body), and then forwards bytes both
+    ways."""
 
-    def __init__(self, upstream: str, failures: int) -> None:
+    def __init__(self, upstream: str, failures: int, cuts: int = 0, cut_after: int = 0) -> None:
         host, port = upstream.removeprefix("http://").rsplit(":", 1)
         self.upstream = (host, int(port))
         self.failures = failures
+        self.cuts = cuts
+        self.cut_after = cut_after
         self.connections = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.endpoint = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
@@ -199,8 +203,9 @@ class FlakyProxy:
             else:
                 up = socket.create_connection(self.upstream)
                 self._sockets.append(up)
-                self._spawn(self._pump, conn, up)
-                self._spawn(self._pump, up, conn)
+                cut = self.connections <= self.failures + self.cuts
+                self._spawn(self._pump, conn, up, None)
+                self._spawn(self._pump, up, conn, self.cut_after if cut else None)
 
     @staticmethod
     def _fail(conn: socket.socket) -> None:
@@ -213,10 +218,15 @@ class FlakyProxy:
             )
 
     @staticmethod
-    def _pump(src: socket.socket, dst: socket.socket) -> None:
+    def _pump(src: socket.socket, dst: socket.socket, limit: int | None) -> None:
         try:
             while data := src.recv(65536):
+                if limit is not None:
+                    data = data[:limit]
+                    limit -= len(data)
                 dst.sendall(data)
+                if limit == 0:
+                    break  # hang up mid-response
         except OSError:
             pass
         finally:
@@ -239,11 +249,11 @@ class FlakyProxy:
 
 
 @pytest.fixture
-def flaky(s3_server: S3Server) -> Iterator[Callable[[int], FlakyProxy]]:
+def flaky(s3_server: S3Server) -> Iterator[Callable[..., FlakyProxy]]:
     made: list[FlakyProxy] = []
 
-    def make(failures: int) -> FlakyProxy:
-        p = FlakyProxy(s3_server.endpoint, failures)
+    def make(failures: int, cuts: int = 0, cut_after: int = 0) -> FlakyProxy:
+        p = FlakyProxy(s3_server.endpoint, failures, cuts, cut_after)
         made.append(p)
         return p
 
@@ -253,7 +263,7 @@ def flaky(s3_server: S3Server) -> Iterator[Callable[[int], FlakyProxy]]:
 
 
 def test_transient_errors_are_retried(
-    s3_server: S3Server, s3_bucket: str, flaky: Callable[[int], FlakyProxy]
+    s3_server: S3Server, s3_bucket: str, flaky: Callable[..., FlakyProxy]
 ) -> None:
     proxy = flaky(2)
     blob = S3Blob(
@@ -271,8 +281,28 @@ def test_transient_errors_are_retried(
     assert blob.get("k") == b"made it"
 
 
+def test_get_retries_a_body_cut_off_mid_stream(
+    s3_server: S3Server, s3_bucket: str, flaky: Callable[..., FlakyProxy]
+) -> None:
+    value = bytes(range(256)) * 1024
+    _blob(s3_server, s3_bucket).set("k", value)
+    proxy = flaky(0, cuts=1, cut_after=10_000)  # the first response dies 10 kB in
+    blob = S3Blob(
+        S3BlobConfig(
+            bucket=s3_bucket,
+            endpoint_url=proxy.endpoint,
+            region=s3_server.region,
+            access_key_id=s3_server.access_key_id,
+            secret_access_key=s3_server.secret_access_key,
+            max_attempts=3,
+        )
+    )
+    assert blob.get("k") == value
+    assert proxy.connections == 2
+
+
 def test_persistent_errors_raise_after_max_attempts(
-    s3_server: S3Server, s3_bucket: str, flaky: Callable[[int], FlakyProxy]
+    s3_server: S3Server, s3_bucket: str, flaky: Callable[..., FlakyProxy]
 ) -> None:
     proxy = flaky(1_000)
     blob = S3Blob(

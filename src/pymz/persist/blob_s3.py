@@ -7,13 +7,13 @@ URL form (see :func:`s3_config_from_url`)::
 
 Guarantees:
 - ``set`` is one ``PutObject``: S3 makes it atomic for readers (old value, new value, or nothing;
-  never a torn object). botocore checksums the body, so a corrupted upload is rejected.
+  never a torn object). botocore sends a body checksum, which S3 verifies.
 - ``get`` of a missing key is ``None``; ``delete`` of a missing key succeeds.
 - ``list_keys`` follows continuation tokens, so it returns every key however many pages.
-- Transient failures (connection errors, throttling, 5xx) are retried with exponential back-off
-  and jitter (botocore ``standard`` retry mode, ``max_attempts`` tries in total); what still
-  fails raises :class:`BlobError`; a missing bucket or bad credentials raise
-  :class:`~pymz.errors.ConfigurationError`.
+- Transient failures (connection errors, throttling, 5xx, a body cut off mid-``get``) are
+  retried with exponential back-off and jitter (botocore ``standard`` retry mode,
+  ``max_attempts`` tries in total); what still fails raises :class:`BlobError`; a missing
+  bucket or bad credentials raise :class:`~pymz.errors.ConfigurationError`.
 
 Does not guarantee: listing is consistent with concurrent writers (same as :class:`FileBlob`);
 creating the bucket (it must exist); multipart upload of huge values (one PUT is up to 5 GiB).
@@ -21,14 +21,17 @@ creating the bucket (it must exist); multipart upload of huge values (one PUT is
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlparse
 
 import boto3
+import urllib3
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError, IncompleteReadError
 
 from pymz.errors import ConfigurationError
 from pymz.persist.blob import _check_key
@@ -54,6 +57,7 @@ _CONFIG = frozenset(
         "PermanentRedirect",
     }
 )
+_MAX_BACKOFF_S = 5.0
 
 
 class BlobError(PersistError):
@@ -197,16 +201,26 @@ class S3Blob:
         return BlobError(f"s3 blob {op} {where} failed: {e}")
 
     def get(self, key: str) -> bytes | None:
-        try:
-            resp = self._s3.get_object(Bucket=self.config.bucket, Key=self._key(key))
-            with resp["Body"] as body:
-                return body.read()
-        except ClientError as e:
-            if str(e.response.get("Error", {}).get("Code", "")) in _MISSING:
-                return None
-            raise self._fail("get", key, e) from e
-        except BotoCoreError as e:
-            raise self._fail("get", key, e) from e
+        # botocore retries a request until the response headers arrive; a connection that
+        # breaks or times out while the body streams surfaces from read() and is retried here.
+        for attempt in range(1, self.config.max_attempts + 1):
+            try:
+                resp = self._s3.get_object(Bucket=self.config.bucket, Key=self._key(key))
+            except ClientError as e:
+                if str(e.response.get("Error", {}).get("Code", "")) in _MISSING:
+                    return None
+                raise self._fail("get", key, e) from e
+            except BotoCoreError as e:
+                raise self._fail("get", key, e) from e
+            try:
+                with resp["Body"] as body:
+                    return body.read()
+            # botocore's checksum-validating body lets urllib3's errors through unwrapped.
+            except (IncompleteReadError, HTTPClientError, urllib3.exceptions.HTTPError) as e:
+                if attempt == self.config.max_attempts:
+                    raise self._fail("get", key, e) from e
+                time.sleep(min(_MAX_BACKOFF_S, random.uniform(0, 0.1 * 2**attempt)))
+        raise AssertionError("unreachable")
 
     def set(self, key: str, value: bytes) -> None:
         try:
