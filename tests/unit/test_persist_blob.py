@@ -65,7 +65,7 @@ def test_urls_select_backends(tmp_path: Path) -> None:
     assert isinstance(c, SqliteConsensus)
     c.close()
     assert isinstance(consensus_from_url("mem://"), MemConsensus)
-    for bad in ("s3://bucket/x", "file://otherhost/x"):
+    for bad in ("s3://bucket/x?bogus=1", "gs://bucket/x", "file://otherhost/x"):
         with pytest.raises(ConfigurationError):
             blob_from_url(bad)
     with pytest.raises(ConfigurationError):

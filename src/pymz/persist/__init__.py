@@ -17,7 +17,10 @@ Guarantees:
   of encoded size); blobs are immutable under their unique keys, so the cache is never stale.
 - Batch data is Arrow IPC; values round-trip exactly per :mod:`pymz.repr.types` conventions.
 
-Does not guarantee / not built: an S3 blob backend; push notification of new data (``listen``
+Blob backends: a local directory (``file://``), S3-compatible object storage (``s3://``, in
+:mod:`pymz.persist.blob_s3`, imported only when used) and memory (``mem://``, tests).
+
+Does not guarantee / not built: push notification of new data (``listen``
 polls consensus); multi-dimensional (partially ordered) timestamps; schema evolution;
 incremental (bounded-step) compaction of large shards — compaction merges in one step.
 """
