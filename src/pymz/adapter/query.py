@@ -141,25 +141,31 @@ class QueryRunner:
                 f"cluster '{cluster.name}' has no replicas available to service the request",
                 hint="Use CREATE CLUSTER REPLICA or ALTER CLUSTER ... SET (REPLICATION FACTOR)"
                 " to attach replicas to the cluster.", sqlstate="XX000")
-        ts = await self.read_timestamp(session, [t.id for t in reads])
-        imports = tuple(ShardImport(schema, name, t.shard_id, table_columns(t))
-                        for (schema, name), t in tables.items() if t in reads)
-        inline = tuple(r for r in referenced if (r.schema, r.name) not in tables)
-        plan = SnapshotQueryPlan(sql, tuple(params), tuple(oids), tuple(path), values, imports,
-                                 inline, shape.columns)
-        timeout = _parse_duration_s(session.vars.get("statement_timeout"))
         try:
+            ts = await self.read_timestamp(session, [t.id for t in reads])
+            imports = tuple(ShardImport(schema, name, t.shard_id, table_columns(t))
+                            for (schema, name), t in tables.items() if t in reads)
+            inline = tuple(r for r in referenced if (r.schema, r.name) not in tables)
+            plan = SnapshotQueryPlan(sql, tuple(params), tuple(oids), tuple(path), values,
+                                     imports, inline, shape.columns)
+            timeout = _parse_duration_s(session.vars.get("statement_timeout"))
             rows = await self._peeks.peek_snapshot(cluster.id, plan, ts, timeout_s=timeout)
         except TimeoutError:
             raise QueryCanceled("canceling statement due to statement timeout") from None
+        finally:
+            if not session.in_explicit_transaction:
+                session.read_ts = None
         return QueryRows(shape.columns, rows)
 
     async def read_timestamp(self, session: Session, table_ids: Sequence[str]) -> int:
-        """The timestamp for a read: fixed per explicit transaction, else fresh."""
+        """The timestamp for a read: fixed per explicit transaction, else fresh.
+
+        ``session.read_ts`` holds it while the read runs (for the whole transaction in an
+        explicit one): the table writer keeps every table's ``since`` at or below it, so
+        compaction never invalidates a read in flight."""
         ts = session.read_ts
         if ts is None:
             ts = await asyncio.to_thread(self._oracle.read_ts)
-            if session.in_explicit_transaction:
-                session.read_ts = ts
+            session.read_ts = ts
         await self._writer.ensure_readable(table_ids, ts)
         return ts

@@ -138,9 +138,17 @@ class TableWriter:
                 with contextlib.suppress(PymzError):
                     await self._submit({}, set(self._tables))
                 try:
-                    await asyncio.to_thread(self._downgrade_holds)
+                    await asyncio.to_thread(self._maintain)
+                except FencedError as e:
+                    self._fence(str(e))
                 except Exception:
                     log.exception("advancing table read holds failed")
+
+    def _maintain(self) -> None:
+        # The oracle answers from memory; ask consensus once a tick whether a newer
+        # environmentd took over, so a fenced one stops within about a tick.
+        self._oracle.check_fenced()
+        self._downgrade_holds()
 
     def set_read_floor(self, floor: Callable[[], int | None]) -> None:
         """``floor()`` is the oldest timestamp something still reads at (None: nothing)."""
@@ -198,17 +206,20 @@ class TableWriter:
 
     def _commit(self, merged: Mapping[str, Sequence[tuple[Row, int]]]) -> int:
         """One group commit (runs in a worker thread)."""
+        try:
+            return self._commit_fenceable(merged)
+        except FencedError as e:
+            self._fence(str(e))
+            raise self._fenced from e  # type: ignore[misc]
+
+    def _commit_fenceable(self, merged: Mapping[str, Sequence[tuple[Row, int]]]) -> int:
         ts = self._oracle.write_ts()
         for table_id, updates in merged.items():
             handle = self._tables.get(table_id)
             if handle is None:
                 continue  # dropped while queued
-            try:
-                result = handle.writer.compare_and_append(
-                    [(row, ts, diff) for row, diff in updates], handle.upper, ts + 1)
-            except FencedError as e:
-                self._fence(str(e))
-                raise self._fenced from e  # type: ignore[misc]
+            result = handle.writer.compare_and_append(
+                [(row, ts, diff) for row, diff in updates], handle.upper, ts + 1)
             if isinstance(result, UpperMismatch):
                 # Only a writer we do not know of moves our uppers: treat it as fencing.
                 self._fence(f"table {table_id} upper moved to {result.current_upper} "
