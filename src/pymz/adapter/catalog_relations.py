@@ -99,6 +99,13 @@ def catalog_relations(
              for r in sorted(catalog.roles.values(), key=lambda r: r.id)],
         ),
         RelationSnapshot(
+            "mz_catalog", "mz_secrets",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("schema_id", T.TEXT), ("name", T.TEXT),
+                  ("owner_id", T.TEXT), ("privileges", T.TEXT, True)),
+            [(s.id, s.oid, s.schema_id, s.name, s.owner_id, _privileges(s.owner_id))
+             for s in sorted(catalog.secrets.values(), key=lambda s: s.id)],
+        ),
+        RelationSnapshot(
             "mz_internal", "mz_cluster_replica_statuses",
             _cols(("replica_id", T.TEXT), ("process_id", T.INT8), ("status", T.TEXT),
                   ("reason", T.TEXT), ("updated_at", T.TIMESTAMPTZ)),

@@ -35,6 +35,7 @@ from pymz.adapter.plans import (
 )
 from pymz.adapter.query import PeekClient, QueryRunner
 from pymz.adapter.replicas import ReplicaManager
+from pymz.adapter.secrets_ddl import SHOW_CREATE_COLUMNS, SecretSequencer
 from pymz.adapter.session import Session, TxnState
 from pymz.adapter.show import show_columns_sql, show_objects_sql
 from pymz.adapter.tables import TableSequencer, copy_options
@@ -50,6 +51,7 @@ from pymz.errors import (
     UndefinedDatabase,
 )
 from pymz.repr import Column, ScalarType
+from pymz.secrets import SecretsController
 from pymz.sql import ast
 from pymz.storage_client.tables import TableWriter
 from pymz.timestamp_oracle import TimestampOracle
@@ -58,7 +60,7 @@ log = logging.getLogger(__name__)
 
 _DDL = (ast.CreateTable, ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet,
         ast.AlterClusterReset, ast.AlterRename, ast.AlterOwner, ast.CreateDatabase,
-        ast.CreateSchema, ast.CreateRole, ast.DropObjects)
+        ast.CreateSchema, ast.CreateRole, ast.DropObjects, ast.CreateSecret, ast.AlterSecret)
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ def _kind(stmt: sql.ast.Statement, text: str) -> str:
 class Coordinator:
     def __init__(self, config: CoordinatorConfig, catalog: Catalog, replicas: ReplicaManager,
                  registry: CollectorRegistry, *, writer: TableWriter,
-                 oracle: TimestampOracle, peeks: PeekClient) -> None:
+                 oracle: TimestampOracle, peeks: PeekClient,
+                 secrets: SecretsController | None = None) -> None:
         self._config = config
         self.catalog = catalog
         self.replicas = replicas
@@ -100,6 +103,7 @@ class Coordinator:
                                       self._queries.describe)
         self._clusters = ClusterSequencer(catalog, replicas, config.replica_sizes)
         self._objects = ObjectSequencer(catalog)
+        self._secrets = SecretSequencer(catalog, secrets)
         self._ddl_lock = asyncio.Lock()
         self._conn_ids = itertools.count(1)
         self.sessions: dict[int, Session] = {}
@@ -109,6 +113,9 @@ class Coordinator:
     async def start(self) -> None:
         """Reconcile replica services with the catalog, then start serving."""
         await self._tables.register_all()
+        # Contents written for secrets whose catalog commit never happened (or whose
+        # delete after a drop failed): the catalog is the source of truth.
+        await self._secrets.collect_orphans()
         self._writer.start()
         self.replicas.start()
         for cluster in self.catalog.clusters.values():
@@ -202,6 +209,8 @@ class Coordinator:
             return StatementDescription(oids, None)
         if isinstance(stmt, ast.ShowVariable):
             return StatementDescription((), self._show_columns(stmt))
+        if isinstance(stmt, ast.ShowCreate) and stmt.object_type == "SECRET":
+            return StatementDescription((), SHOW_CREATE_COLUMNS)
         resolved = tuple(oid or ScalarType.TEXT.oid for oid in param_oids)
         return StatementDescription(resolved, None)
 
@@ -266,6 +275,8 @@ class Coordinator:
                 return await self._execute_dml(session, stmt, params)
             case ast.ShowVariable():
                 return self._show_variable(session, stmt)
+            case ast.ShowCreate(object_type="SECRET"):
+                return self._secrets.show_create(stmt, session)
             case ast.SetVariable():
                 return self._set_variable(session, stmt)
             case ast.ResetVariable():
@@ -393,6 +404,16 @@ class Coordinator:
                     tuple(_pair(n) for n in stmt.names), stmt.if_exists))
             case ast.CreateTable():
                 notices = await self._tables.create_table(stmt, sql_text, session)
+            case ast.CreateSecret():
+                notices = await self._secrets.create(stmt, session)
+            case ast.AlterSecret():
+                notices = await self._secrets.alter_value(stmt, session)
+            case ast.AlterRename(object_type="SECRET"):
+                notices = await self._secrets.rename(stmt, session)
+            case ast.AlterOwner(object_type="SECRET"):
+                notices = await self._secrets.alter_owner(stmt, session)
+            case ast.DropObjects(object_type="SECRET"):
+                notices = await self._secrets.drop(stmt, session)
             case ast.DropObjects(object_type="TABLE"):
                 notices = await self._tables.drop_tables(stmt, session)
             case ast.CreateDatabase() | ast.CreateSchema() | ast.CreateRole() | \
@@ -437,6 +458,10 @@ def _ddl_tag(stmt: object) -> str:
             return "CREATE SCHEMA"
         case ast.CreateRole():
             return "CREATE ROLE"
+        case ast.CreateSecret():
+            return "CREATE SECRET"
+        case ast.AlterSecret():
+            return "ALTER SECRET"
         case ast.DropObjects():
             return f"DROP {stmt.object_type}"
     return type(stmt).__name__.upper()

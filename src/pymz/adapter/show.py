@@ -39,7 +39,7 @@ _SHOW_QUERIES: dict[str, tuple[str, str]] = {
 _ORDER = {"CLUSTER REPLICAS": "cluster, replica"}
 # Object types that exist in Materialize but that pymz cannot create yet: empty listings.
 _NOT_YET_CREATABLE = ("VIEWS", "MATERIALIZED VIEWS", "INDEXES", "SOURCES", "SINKS",
-                      "SECRETS", "CONNECTIONS", "TYPES", "SUBSOURCES")
+                      "CONNECTIONS", "TYPES", "SUBSOURCES")
 
 
 def _literal(text: str) -> str:
@@ -68,6 +68,10 @@ def show_objects_sql(stmt: ast.ShowObjects, database_id: str, schema_id: str) ->
     kind = stmt.object_type
     if kind == "TABLES":
         query = ("SELECT name, '' AS comment FROM mz_catalog.mz_tables "
+                 f"WHERE schema_id = {_literal(schema_id)}")
+        like_column = "name"
+    elif kind == "SECRETS":
+        query = ("SELECT name, '' AS comment FROM mz_catalog.mz_secrets "
                  f"WHERE schema_id = {_literal(schema_id)}")
         like_column = "name"
     elif kind == "SCHEMAS":

@@ -46,6 +46,9 @@ class EnvironmentdConfig:
     persist_consensus_url: str
     timestamp_oracle_url: str
     table_compaction_window_ms: int
+    secrets_controller: str = "local-file"  # or "kubernetes"
+    secrets_dir: Path = Path("mzdata/secrets")
+    secrets_kubernetes_namespace: str | None = None
 
 
 def _env(name: str, default: str) -> str:
@@ -93,6 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table-compaction-window-ms", type=int, default=10_000,
                    help="how far behind the write frontier tables stay readable (and "
                    "uncompacted); transactions hold it back further while they read")
+    p.add_argument("--secrets-controller", choices=["local-file", "kubernetes"],
+                   default=_env("MZ_SECRETS_CONTROLLER", "local-file"),
+                   help="where secret contents live (kubernetes needs "
+                   "--secrets-kubernetes-namespace)")
+    p.add_argument("--secrets-dir", default=os.environ.get("MZ_SECRETS_DIR"),
+                   help="local-file secrets directory (default: <data>/secrets)")
+    p.add_argument("--secrets-kubernetes-namespace",
+                   default=os.environ.get("MZ_SECRETS_KUBERNETES_NAMESPACE"),
+                   help="namespace of the Kubernetes Secrets holding secret contents")
     p.add_argument("--log-level", default=_env("MZ_LOG_LEVEL", "info"),
                    choices=["debug", "info", "warning", "error"])
     return p
@@ -120,6 +132,9 @@ def parse_config(argv: Sequence[str] | None = None) -> EnvironmentdConfig:
         if size not in sizes:
             raise ConfigurationError(f"{flag}: unknown replica size {size!r}")
     data_directory = Path(args.data_directory).resolve()
+    if args.secrets_controller == "kubernetes" and not args.secrets_kubernetes_namespace:
+        raise ConfigurationError("--secrets-controller=kubernetes needs "
+                                 "--secrets-kubernetes-namespace")
     consensus = args.persist_consensus_url or \
         f"sqlite://{data_directory / 'persist' / 'consensus.db'}"
     return EnvironmentdConfig(
@@ -145,4 +160,8 @@ def parse_config(argv: Sequence[str] | None = None) -> EnvironmentdConfig:
         environment_id=args.environment_id,
         clusterd_image=args.clusterd_image,
         log_level=args.log_level,
+        secrets_controller=args.secrets_controller,
+        secrets_dir=(Path(args.secrets_dir).resolve() if args.secrets_dir
+                     else data_directory / "secrets"),
+        secrets_kubernetes_namespace=args.secrets_kubernetes_namespace,
     )

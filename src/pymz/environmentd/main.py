@@ -28,6 +28,7 @@ from pymz.errors import PymzError
 from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
 from pymz.persist import PersistClient
 from pymz.pgwire import PgwireServer, start_server
+from pymz.secrets import LocalFileSecretsController, SecretsController
 from pymz.storage_client.controller import StorageController
 from pymz.storage_client.tables import TableWriter
 from pymz.timestamp_oracle import timestamp_oracle_from_url
@@ -102,7 +103,8 @@ async def run(config: EnvironmentdConfig) -> None:
         persist_consensus_url=config.persist_consensus_url))
     registry = CollectorRegistry()
     coord = Coordinator(CoordinatorConfig(config.replica_sizes, environment_id), catalog,
-                        replicas, registry, writer=writer, oracle=oracle, peeks=compute)
+                        replicas, registry, writer=writer, oracle=oracle, peeks=compute,
+                        secrets=_secrets_controller(config))
 
     http = HttpServer(registry, lambda: coord.ready)
     await http.start(config.http_listen.host, config.http_listen.port)
@@ -156,6 +158,19 @@ async def run(config: EnvironmentdConfig) -> None:
     if catalog.is_fenced():
         raise CatalogFenced("fenced: another environmentd opened this data directory")
     (data_dir / LISTEN_FILE).unlink(missing_ok=True)
+
+
+def _secrets_controller(config: EnvironmentdConfig) -> SecretsController:
+    if config.secrets_controller == "kubernetes":
+        # Imported on demand: only this backend needs the kubernetes client library.
+        from pymz.secrets.kubernetes import (  # noqa: PLC0415
+            KubernetesSecretsConfig,
+            KubernetesSecretsController,
+        )
+        assert config.secrets_kubernetes_namespace is not None
+        return KubernetesSecretsController(
+            KubernetesSecretsConfig(config.secrets_kubernetes_namespace))
+    return LocalFileSecretsController(config.secrets_dir)
 
 
 async def _watch_fencing(catalog: Catalog, stop: asyncio.Event) -> None:
