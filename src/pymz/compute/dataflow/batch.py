@@ -1,0 +1,190 @@
+"""Columnar update batches: ``(columns…, time, diff)`` as numpy arrays.
+
+A column is a 1-d numpy array of dtype int64, float64, bool or ``object``. Anything that
+may hold NULL (``None``), text, Decimal, or Python ints beyond 64 bits is ``object``; numpy
+unicode dtypes are never used because their comparisons with other dtypes do not work
+elementwise. Row identity (for consolidation and keys) is Python value equality, and row
+hashes are Python ``hash`` of the row tuple, so ``5``, ``np.int64(5)`` and ``5.0`` hash and
+compare alike whichever dtype a column happens to have in a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+Col = npt.NDArray[Any]
+Times = npt.NDArray[np.uint64]
+Diffs = npt.NDArray[np.int64]
+Hashes = npt.NDArray[np.int64]
+
+# A frontier is the least time still possible; FOREVER means "closed, nothing more".
+FOREVER = 2**64
+
+
+def column(values: Iterable[Any]) -> Col:
+    """Make a column from Python values, choosing a native dtype only when it is exact."""
+    vals = list(values)
+    if vals and all(type(v) is int for v in vals) and all(-(2**63) <= v < 2**63 for v in vals):
+        return np.array(vals, dtype=np.int64)
+    if vals and all(type(v) is float for v in vals):
+        return np.array(vals, dtype=np.float64)
+    if vals and all(type(v) is bool for v in vals):
+        return np.array(vals, dtype=np.bool_)
+    out = np.empty(len(vals), dtype=object)
+    out[:] = vals
+    return out
+
+
+def as_column(values: Any) -> Col:
+    """Coerce user function output to a column (numpy arrays pass through, unicode → object)."""
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind in "USV":
+            return values.astype(object)
+        return values
+    return column(values)
+
+
+def before(times: Times, frontier: int) -> npt.NDArray[np.bool_]:
+    """Mask of ``times < frontier`` (a frontier may be FOREVER, beyond uint64)."""
+    if frontier >= FOREVER:
+        return np.ones(len(times), dtype=np.bool_)
+    return times < np.uint64(frontier)
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """A Z-set fragment: row ``i`` is ``tuple(c[i] for c in cols)``, ``time[i]``, ``diff[i]``."""
+
+    cols: tuple[Col, ...]
+    time: Times
+    diff: Diffs
+
+    def __len__(self) -> int:
+        return len(self.diff)
+
+    @property
+    def arity(self) -> int:
+        return len(self.cols)
+
+    @staticmethod
+    def empty(arity: int) -> Batch:
+        return Batch(
+            tuple(np.empty(0, dtype=object) for _ in range(arity)),
+            np.empty(0, dtype=np.uint64),
+            np.empty(0, dtype=np.int64),
+        )
+
+    @staticmethod
+    def from_rows(
+        rows: Sequence[Sequence[Any]], time: int | Sequence[int], diff: int | Sequence[int] = 1,
+        arity: int | None = None,
+    ) -> Batch:
+        """Build a batch from Python row tuples (a test/adapter convenience, per-row Python)."""
+        n = len(rows)
+        width = arity if arity is not None else (len(rows[0]) if rows else 0)
+        cols = tuple(column(r[i] for r in rows) for i in range(width))
+        t = np.full(n, time, dtype=np.uint64) if isinstance(time, int) else np.array(
+            time, dtype=np.uint64)
+        d = np.full(n, diff, dtype=np.int64) if isinstance(diff, int) else np.array(
+            diff, dtype=np.int64)
+        return Batch(cols, t, d)
+
+    def take(self, idx: npt.NDArray[Any]) -> Batch:
+        """Rows selected by an index array or boolean mask."""
+        return Batch(tuple(c[idx] for c in self.cols), self.time[idx], self.diff[idx])
+
+    def with_cols(self, cols: tuple[Col, ...]) -> Batch:
+        return Batch(cols, self.time, self.diff)
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        """Row tuples as plain Python values (``tolist`` turns numpy scalars into Python ones)."""
+        return list(zip(*(c.tolist() for c in self.cols), strict=True)) if self.cols else [
+            () for _ in range(len(self))]
+
+    def updates(self) -> list[tuple[tuple[Any, ...], int, int]]:
+        return list(zip(self.rows(), self.time.tolist(), self.diff.tolist(), strict=True))
+
+
+def concat(batches: Sequence[Batch], arity: int) -> Batch:
+    parts = [b for b in batches if len(b)]
+    if not parts:
+        return Batch.empty(arity)
+    if len(parts) == 1:
+        return parts[0]
+    cols = tuple(_concat_cols([b.cols[i] for b in parts]) for i in range(arity))
+    return Batch(
+        cols, np.concatenate([b.time for b in parts]), np.concatenate([b.diff for b in parts]))
+
+
+def _concat_cols(cols: list[Col]) -> Col:
+    kinds = {c.dtype for c in cols}
+    if len(kinds) == 1:
+        return np.concatenate(cols)
+    # Mixed dtypes: go through object so values keep their Python identity (no int→float).
+    return np.concatenate([c.astype(object) for c in cols])
+
+
+def hash_rows(cols: Sequence[Col], n: int) -> Hashes:
+    """Python hash of each row tuple of ``cols`` (the empty key hashes every row alike)."""
+    if not cols:
+        return np.full(n, hash(()), dtype=np.int64)
+    return np.fromiter(
+        map(hash, zip(*(c.tolist() for c in cols), strict=True)), dtype=np.int64, count=n)
+
+
+def equal_adjacent(col: Col) -> npt.NDArray[np.bool_]:
+    """``col[i] == col[i+1]`` elementwise, with Python equality (None == None)."""
+    if col.dtype == object:
+        return np.fromiter(
+            map(_py_eq, col[:-1], col[1:]), dtype=np.bool_, count=max(len(col) - 1, 0))
+    return np.asarray(col[:-1] == col[1:], dtype=np.bool_)
+
+
+def equal_pairs(a: Col, b: Col) -> npt.NDArray[np.bool_]:
+    """``a[i] == b[i]`` with Python equality, whatever the two dtypes."""
+    if object in (a.dtype, b.dtype):
+        return np.fromiter(map(_py_eq, a, b), dtype=np.bool_, count=len(a))
+    return np.asarray(a == b, dtype=np.bool_)
+
+
+def _py_eq(x: Any, y: Any) -> bool:
+    return bool(x == y)
+
+
+def consolidate(batch: Batch, since: int = 0) -> Batch:
+    """Sum diffs of equal ``(row, time)`` and drop zeros; times below ``since`` become ``since``.
+
+    Vectorised: rows are sorted by (row hash, time) and equal neighbours found by comparing
+    hashes, times and values; only rows with equal hashes are ever value-compared.
+    """
+    n = len(batch)
+    if n == 0:
+        return batch
+    time = batch.time
+    if since > 0:
+        time = np.maximum(time, np.uint64(min(since, FOREVER - 1)))
+    rh = hash_rows(batch.cols, n)
+    order = np.lexsort((time, rh))
+    rh = rh[order]
+    time = time[order]
+    cols = tuple(c[order] for c in batch.cols)
+    diff = batch.diff[order]
+    if n > 1:
+        same = (rh[:-1] == rh[1:]) & (time[:-1] == time[1:])
+        cand = np.flatnonzero(same)
+        if len(cand):
+            for c in cols:
+                same[cand] &= equal_pairs(c[cand], c[cand + 1])
+        starts = np.flatnonzero(np.concatenate(([True], ~same)))
+        diff = np.add.reduceat(diff, starts)
+        cols = tuple(c[starts] for c in cols)
+        time = time[starts]
+    keep = diff != 0
+    if keep.all():
+        return Batch(cols, time, diff)
+    return Batch(tuple(c[keep] for c in cols), time[keep], diff[keep])

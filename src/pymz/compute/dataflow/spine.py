@@ -1,0 +1,335 @@
+"""Arrangements: indexed, consolidated multisets of ``(key, row, time, diff)`` as an LSM spine.
+
+A :class:`Run` is an immutable, consolidated set of updates sorted by (key hash, row hash,
+time). A :class:`Spine` keeps few runs, at most one complete run per size class (class
+``i`` holds runs of ``2**(i-1)..2**i - 1`` rows) plus at most one merge in progress per
+class. Merges advance in bounded chunks: each inserted batch of ``n`` rows gives every
+merge in progress ``fuel_factor * n`` rows of work, so no insert pays for a whole large
+merge; a merge that is still running when its class receives a new run is finished early
+("forced"), and that work is counted separately in :class:`MergeStats`.
+
+Lookups binary-search every readable run (complete runs and the sources of running merges)
+with ``np.searchsorted`` on the key hashes, so their cost is ``O(batch · runs · log n +
+matches)`` and does not depend on the state size beyond that logarithm. Rows whose key
+hashes collide are told apart by comparing the key values themselves.
+
+Compaction: readers hold :class:`TraceHandle`\\s with their own ``since``; the spine's
+since is the least of them. Times below it are advanced to it whenever rows pass through a
+merge, which also cancels updates that then become equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from pymz.compute.dataflow.batch import (
+    FOREVER,
+    Batch,
+    Col,
+    Diffs,
+    Hashes,
+    Times,
+    concat,
+    equal_pairs,
+    hash_rows,
+)
+
+Idx = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """An immutable consolidated run sorted by (khash, rhash, time)."""
+
+    cols: tuple[Col, ...]
+    time: Times
+    diff: Diffs
+    khash: Hashes
+    rhash: Hashes
+    compacted_to: int
+
+    def __len__(self) -> int:
+        return len(self.diff)
+
+    def batch(self) -> Batch:
+        return Batch(self.cols, self.time, self.diff)
+
+    def slice(self, lo: int, hi: int) -> Run:
+        return Run(tuple(c[lo:hi] for c in self.cols), self.time[lo:hi], self.diff[lo:hi],
+                   self.khash[lo:hi], self.rhash[lo:hi], self.compacted_to)
+
+
+def build_run(batch: Batch, key: Sequence[int], since: int) -> Run:
+    """Hash, sort and consolidate a batch into a run."""
+    n = len(batch)
+    khash = hash_rows([batch.cols[i] for i in key], n)
+    rhash = hash_rows(batch.cols, n)
+    return _sort_consolidate(Run(batch.cols, batch.time, batch.diff, khash, rhash, 0), since)
+
+
+def _sort_consolidate(run: Run, since: int) -> Run:
+    cols, time, diff, khash, rhash = run.cols, run.time, run.diff, run.khash, run.rhash
+    if since > 0 and len(time):
+        time = np.maximum(time, np.uint64(min(since, FOREVER - 1)))
+    order = np.lexsort((time, rhash, khash))
+    cols = tuple(c[order] for c in cols)
+    time, diff, khash, rhash = time[order], diff[order], khash[order], rhash[order]
+    n = len(diff)
+    if n > 1:
+        same = (rhash[:-1] == rhash[1:]) & (time[:-1] == time[1:])
+        cand = np.flatnonzero(same)
+        if len(cand):
+            for c in cols:
+                same[cand] &= equal_pairs(c[cand], c[cand + 1])
+            starts = np.flatnonzero(np.concatenate(([True], ~same)))
+            diff = np.add.reduceat(diff, starts)
+            cols = tuple(c[starts] for c in cols)
+            time, khash, rhash = time[starts], khash[starts], rhash[starts]
+    keep = diff != 0
+    if not keep.all():
+        cols = tuple(c[keep] for c in cols)
+        time, diff, khash, rhash = time[keep], diff[keep], khash[keep], rhash[keep]
+    return Run(cols, time, diff, khash, rhash, since)
+
+
+def _concat_runs(parts: list[Run], arity: int, since: int) -> Run:
+    if not parts:
+        b = Batch.empty(arity)
+        e = np.empty(0, dtype=np.int64)
+        return Run(b.cols, b.time, b.diff, e, e.copy(), since)
+    if len(parts) == 1:
+        return parts[0]
+    b = concat([p.batch() for p in parts], arity)
+    return Run(b.cols, b.time, b.diff, np.concatenate([p.khash for p in parts]),
+               np.concatenate([p.rhash for p in parts]), min(p.compacted_to for p in parts))
+
+
+class Merger:
+    """An in-progress merge of two runs, done in chunks cut at key-hash boundaries."""
+
+    def __init__(self, a: Run, b: Run, level: int, arity: int) -> None:
+        self.a, self.b, self.level, self.arity = a, b, level, arity
+        self.ia = 0
+        self.ib = 0
+        self.out: list[Run] = []
+
+    @property
+    def done(self) -> bool:
+        return self.ia >= len(self.a) and self.ib >= len(self.b)
+
+    def remaining(self) -> int:
+        return len(self.a) - self.ia + len(self.b) - self.ib
+
+    def step(self, fuel: int, since: int) -> int:
+        """Merge about ``fuel`` rows; returns the rows processed (a chunk never splits a key)."""
+        work = 0
+        while not self.done and work < fuel:
+            take = max(1, (fuel - work) // 2)
+            cut = None
+            if self.ia < len(self.a):
+                cut = int(self.a.khash[min(self.ia + take, len(self.a)) - 1])
+            if self.ib < len(self.b):
+                hb = int(self.b.khash[min(self.ib + take, len(self.b)) - 1])
+                cut = hb if cut is None else min(cut, hb)
+            assert cut is not None
+            ja = int(np.searchsorted(self.a.khash, cut, side="right"))
+            jb = int(np.searchsorted(self.b.khash, cut, side="right"))
+            ja, jb = max(ja, self.ia), max(jb, self.ib)
+            pa, pb = self.a.slice(self.ia, ja), self.b.slice(self.ib, jb)
+            both = _concat_runs([pa, pb], self.arity, since)
+            self.out.append(_sort_consolidate(both, since))
+            work += (ja - self.ia) + (jb - self.ib)
+            self.ia, self.ib = ja, jb
+        return work
+
+    def result(self, since: int) -> Run:
+        r = _concat_runs(self.out, self.arity, since)
+        return Run(r.cols, r.time, r.diff, r.khash, r.rhash,
+                   min(self.a.compacted_to, self.b.compacted_to, since) if self.out else since)
+
+
+@dataclass
+class MergeStats:
+    """Instrumentation: merge work per insert (rows touched), and forced completions."""
+
+    inserts: int = 0
+    inserted_rows: int = 0
+    merge_work: int = 0
+    max_insert_work: int = 0
+    max_insert_rows: int = 0
+    forced_work: int = 0
+    per_insert: list[tuple[int, int]] = field(default_factory=list)  # (rows, work), last 1000
+
+
+class TraceHandle:
+    """A reader's hold on a spine: the spine never compacts past the least held ``since``."""
+
+    def __init__(self, spine: Spine, since: int) -> None:
+        self.spine = spine
+        self.since = since
+        self.dropped = False
+
+    def set_since(self, since: int) -> None:
+        if since > self.since:
+            self.since = since
+            self.spine.refresh_since()
+
+    def drop(self) -> None:
+        self.dropped = True
+        self.spine.handles.remove(self)
+        self.spine.refresh_since()
+
+
+class Spine:
+    """A shared arrangement of full rows indexed by ``key`` (a tuple of column indexes)."""
+
+    def __init__(self, key: Sequence[int], arity: int, *, fuel_factor: int = 4) -> None:
+        self.key = tuple(key)
+        self.arity = arity
+        self.fuel_factor = fuel_factor
+        self.levels: dict[int, Run] = {}
+        self.merges: dict[int, Merger] = {}
+        self.handles: list[TraceHandle] = []
+        self.since = 0
+        self.stats = MergeStats()
+
+    # -- readers ---------------------------------------------------------------------------
+    def handle(self) -> TraceHandle:
+        h = TraceHandle(self, self.since)
+        self.handles.append(h)
+        return h
+
+    def refresh_since(self) -> None:
+        if self.handles:
+            self.since = max(self.since, min(h.since for h in self.handles))
+
+    def runs(self) -> list[Run]:
+        """Every run a reader must consult (complete runs and sources of running merges)."""
+        out = list(self.levels.values())
+        for m in self.merges.values():
+            out.append(m.a.slice(m.ia, len(m.a)))
+            out.append(m.b.slice(m.ib, len(m.b)))
+            out.extend(m.out)
+        return [r for r in out if len(r)]
+
+    def __len__(self) -> int:
+        return sum(len(r) for r in self.runs())
+
+    def lookup(self, khash: Hashes, keycols: Sequence[Col]) -> tuple[Idx, Batch]:
+        """All stored rows whose key equals a probe's: (probe index per match, matched rows)."""
+        idx_parts: list[Idx] = []
+        rows: list[Batch] = []
+        for run in self.runs():
+            pi, ri = probe(run, khash, keycols, self.key)
+            if len(pi):
+                idx_parts.append(pi)
+                rows.append(run.batch().take(ri))
+        if not idx_parts:
+            return np.empty(0, dtype=np.intp), Batch.empty(self.arity)
+        return np.concatenate(idx_parts), concat(rows, self.arity)
+
+    def snapshot(self, as_of: int) -> Batch:
+        """Consolidated contents at ``as_of`` (requires ``as_of >= since``), times set to 0."""
+        parts = []
+        for run in self.runs():
+            b = run.batch()
+            parts.append(b.take(b.time <= np.uint64(min(as_of, FOREVER - 1))))
+        b = concat(parts, self.arity)
+        b = Batch(b.cols, np.zeros(len(b), dtype=np.uint64), b.diff)
+        return build_run(b, (), 0).batch()
+
+    # -- writers ---------------------------------------------------------------------------
+    def insert(self, batch: Batch) -> None:
+        """Add updates (need not be consolidated); pays a bounded share of pending merges."""
+        n = len(batch)
+        if n == 0:
+            return
+        work = n
+        fuel = self.fuel_factor * n
+        for lvl in sorted(self.merges):
+            work += self.merges[lvl].step(fuel, self.since)
+        work += self._finish_done()
+        work += self._place(build_run(batch, self.key, self.since))
+        st = self.stats
+        st.inserts += 1
+        st.inserted_rows += n
+        st.merge_work += work
+        st.max_insert_work = max(st.max_insert_work, work)
+        st.max_insert_rows = max(st.max_insert_rows, n)
+        st.per_insert.append((n, work))
+        if len(st.per_insert) > 1000:
+            del st.per_insert[:500]
+
+    def exert(self, fuel: int) -> int:
+        """Idle merging: continue merges, else merge the two smallest runs (or recompact one)."""
+        work = 0
+        for lvl in sorted(self.merges):
+            work += self.merges[lvl].step(fuel, self.since)
+        work += self._finish_done()
+        if self.merges or work:
+            return work
+        lv = sorted(self.levels)
+        if len(lv) >= 2:
+            a, b = self.levels.pop(lv[0]), self.levels.pop(lv[1])
+            self.merges[lv[1]] = Merger(a, b, lv[1], self.arity)
+        elif len(lv) == 1 and self.levels[lv[0]].compacted_to < self.since:
+            r = self.levels.pop(lv[0])
+            self.merges[lv[0]] = Merger(r, r.slice(0, 0), lv[0], self.arity)
+        else:
+            return 0
+        return 1
+
+    def _finish_done(self) -> int:
+        work = 0
+        for lvl in sorted(self.merges):
+            m = self.merges.get(lvl)
+            if m is not None and m.done:
+                del self.merges[lvl]
+                work += self._place(m.result(self.since))
+        return work
+
+    def _place(self, run: Run) -> int:
+        work = 0
+        while len(run):
+            lvl = len(run).bit_length()
+            m = self.merges.get(lvl)
+            if m is not None:
+                # The merge did not finish in time: finish it now (counted as forced work).
+                forced = m.step(FOREVER, self.since)
+                self.stats.forced_work += forced
+                work += forced
+                del self.merges[lvl]
+                work += self._place(m.result(self.since))
+                continue
+            cur = self.levels.pop(lvl, None)
+            if cur is None:
+                self.levels[lvl] = run
+            else:
+                self.merges[lvl] = Merger(cur, run, lvl, self.arity)
+            break
+        return work
+
+
+def probe(run: Run, khash: Hashes, keycols: Sequence[Col], key: Sequence[int]) -> tuple[Idx, Idx]:
+    """Matches of probe keys in one run: (probe indexes, run indexes), value-verified."""
+    lo = np.searchsorted(run.khash, khash, side="left")
+    hi = np.searchsorted(run.khash, khash, side="right")
+    counts = hi - lo
+    total = int(counts.sum())
+    if total == 0:
+        e = np.empty(0, dtype=np.intp)
+        return e, e.copy()
+    pi = np.repeat(np.arange(len(khash)), counts)
+    starts = np.cumsum(counts) - counts
+    ri = np.arange(total) - np.repeat(starts, counts) + np.repeat(lo, counts)
+    mask = np.ones(total, dtype=np.bool_)
+    for kc, ki in zip(keycols, key, strict=True):
+        mask &= equal_pairs(kc[pi], run.cols[ki][ri])
+    if not mask.all():
+        pi, ri = pi[mask], ri[mask]
+    return pi.astype(np.intp), ri.astype(np.intp)
+
