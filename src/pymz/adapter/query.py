@@ -65,6 +65,7 @@ class QueryRunner:
         self._oracle = oracle
         self._peeks = peeks
         self.engine = IntrospectionEngine()
+        self._relations_cache: dict[object, list[RelationSnapshot]] = {}
 
     # --- relations -------------------------------------------------------------------
     def session_values(self, session: Session) -> dict[str, str]:
@@ -87,6 +88,24 @@ class QueryRunner:
                 if t.schema_id in schemas}
 
     def relations(self, session: Session, values: Mapping[str, str]) -> list[RelationSnapshot]:
+        """Every relation a query of ``session`` can name. Rebuilt only when something it is
+        derived from changed (catalog version, replica statuses, table frontiers, session
+        variables): most queries reuse the previous list."""
+        statuses = self._replicas.statuses()
+        frontiers = self._writer.frontiers()
+        key = (self._catalog.version, tuple(sorted(values.items())),
+               tuple((r, p, s.online, s.reason, s.updated_at) for r, p, s in statuses),
+               tuple(sorted(frontiers.items())))
+        cached = self._relations_cache.get(key)
+        if cached is None:
+            cached = self._build_relations(session, values)
+            if len(self._relations_cache) >= 32:
+                self._relations_cache.pop(next(iter(self._relations_cache)))
+            self._relations_cache[key] = cached
+        return list(cached)
+
+    def _build_relations(self, session: Session,
+                         values: Mapping[str, str]) -> list[RelationSnapshot]:
         cat = self._catalog
         rels = catalog_relations(cat, self._sizes, self._replicas.statuses())
         rels += table_relations(cat, self._writer.frontiers())
