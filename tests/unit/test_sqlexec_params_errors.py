@@ -12,10 +12,10 @@ from collections.abc import Sequence
 import pytest
 
 from pymz import errors
+from pymz.repr import Column, Interval, ScalarType
+from pymz.sqlexec import IntrospectionEngine, RelationSnapshot
 from pymz.sqlexec import QueryRows as QueryResult
 from pymz.sqlexec import QueryShape as StatementDescription
-from pymz.sqlexec import IntrospectionEngine, RelationSnapshot
-from pymz.repr import Column, Interval, ScalarType
 
 T = ScalarType
 CLUSTERS = RelationSnapshot(

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from pymz import errors
-from pymz.sqlexec import QueryRows as QueryResult
+from pymz.repr import Column, ScalarType
 from pymz.sqlexec import (
     DatabaseEntry,
     IntrospectionEngine,
@@ -15,7 +15,7 @@ from pymz.sqlexec import (
     SchemaEntry,
     pg_catalog_relations,
 )
-from pymz.repr import Column, ScalarType
+from pymz.sqlexec import QueryRows as QueryResult
 
 T = ScalarType
 SEARCH_PATH = ("public", "mz_catalog", "mz_internal", "pg_catalog")

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from pymz.sqlexec import IntrospectionEngine, RelationSnapshot
 from pymz.repr import Column, Interval, ScalarType
+from pymz.sqlexec import IntrospectionEngine, RelationSnapshot
 
 T = ScalarType
 UTC = datetime.UTC
