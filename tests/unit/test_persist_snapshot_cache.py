@@ -50,7 +50,7 @@ def test_hold_free_snapshot_refuses_below_since_and_survives_compaction() -> Non
     assert client.compact("s", SCHEMA)
     # A state fetched before compaction names blobs that are gone: the read retries.
     got = client.snapshot("s", SCHEMA, 8, state=old_state)
-    assert sorted(r[0] for r, _t, _d in got) == list(range(9))
+    assert sorted(int(r[0]) for r, _t, _d in got) == list(range(9))  # type: ignore[call-overload]
     with pytest.raises(SinceViolationError):
         client.snapshot("s", SCHEMA, 6)
 
