@@ -39,7 +39,7 @@ def test_apply_manifest() -> None:
     assert manifest["metadata"]["namespace"] == "env-ns"
     labels = manifest["metadata"]["labels"]
     assert labels["environment"] == "e1"
-    assert label_selector(CONFIG) == f"{MANAGED_LABEL}={labels[MANAGED_LABEL]}"
+    assert label_selector(CONFIG) == f"{MANAGED_LABEL}={labels[MANAGED_LABEL]},environment=e1"
     assert set(manifest["data"]) == {DATA_KEY}
     assert base64.b64decode(manifest["data"][DATA_KEY]) == contents
     assert contents_of(manifest["data"]) == contents

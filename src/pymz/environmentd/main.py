@@ -104,7 +104,7 @@ async def run(config: EnvironmentdConfig) -> None:
     registry = CollectorRegistry()
     coord = Coordinator(CoordinatorConfig(config.replica_sizes, environment_id), catalog,
                         replicas, registry, writer=writer, oracle=oracle, peeks=compute,
-                        secrets=_secrets_controller(config))
+                        secrets=_secrets_controller(config, environment_id))
 
     http = HttpServer(registry, lambda: coord.ready)
     await http.start(config.http_listen.host, config.http_listen.port)
@@ -160,7 +160,7 @@ async def run(config: EnvironmentdConfig) -> None:
     (data_dir / LISTEN_FILE).unlink(missing_ok=True)
 
 
-def _secrets_controller(config: EnvironmentdConfig) -> SecretsController:
+def _secrets_controller(config: EnvironmentdConfig, environment_id: str) -> SecretsController:
     if config.secrets_controller == "kubernetes":
         # Imported on demand: only this backend needs the kubernetes client library.
         from pymz.secrets.kubernetes import (  # noqa: PLC0415
@@ -168,8 +168,9 @@ def _secrets_controller(config: EnvironmentdConfig) -> SecretsController:
             KubernetesSecretsController,
         )
         assert config.secrets_kubernetes_namespace is not None
-        return KubernetesSecretsController(
-            KubernetesSecretsConfig(config.secrets_kubernetes_namespace))
+        return KubernetesSecretsController(KubernetesSecretsConfig(
+            config.secrets_kubernetes_namespace,
+            labels=(("materialize.cloud/environment", environment_id[:63]),)))
     return LocalFileSecretsController(config.secrets_dir)
 
 

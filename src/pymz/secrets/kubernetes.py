@@ -46,7 +46,9 @@ def secret_id_of(config: KubernetesSecretsConfig, name: str) -> str | None:
 
 
 def label_selector(config: KubernetesSecretsConfig) -> str:
-    return f"{MANAGED_LABEL}={MANAGED_VALUE}"
+    """Selects exactly this controller's Secrets: the extra labels (e.g. the environment)
+    keep environments that share a namespace from listing, and collecting, each other's."""
+    return ",".join(f"{k}={v}" for k, v in ((MANAGED_LABEL, MANAGED_VALUE), *config.labels))
 
 
 def apply_manifest(config: KubernetesSecretsConfig, secret_id: str,
