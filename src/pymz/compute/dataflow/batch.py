@@ -156,12 +156,55 @@ def _py_eq(x: Any, y: Any) -> bool:
     return bool(x == y)
 
 
-def consolidate(batch: Batch, since: int = 0) -> Batch:
-    """Sum diffs of equal ``(row, time)`` and drop zeros; times below ``since`` become ``since``.
+def consolidation_plan(
+    cols: Sequence[Col], time: Times, diff: Diffs, khash: Hashes, rhash: Hashes
+) -> tuple[npt.NDArray[np.intp], Diffs]:
+    """One representative per distinct ``(row, time)``, sorted by (khash, rhash, time).
 
-    Vectorised: rows are sorted by (row hash, time) and equal neighbours found by comparing
-    hashes, times and values; only rows with equal hashes are ever value-compared.
+    Returns indexes into the inputs and the summed diffs, zeros dropped. Vectorised: equal
+    rows are neighbours after sorting by hashes and time, and are confirmed by comparing
+    values. Distinct rows with equal hashes (``hash(-1) == hash(-2)``) get a secondary sort
+    id from a dict over just those rows, so consolidation is always complete.
     """
+    n = len(diff)
+    order = np.lexsort((time, rhash, khash))
+    if n <= 1:
+        return order.astype(np.intp), diff[order]
+    same, valeq, cand = _neighbours(cols, time, rhash, order)
+    if not valeq.all():
+        grp = np.cumsum(np.concatenate(([True], ~same)))
+        pos = np.flatnonzero(np.isin(grp, np.unique(grp[1:][cand[~valeq]])))
+        picked = order[pos]
+        ids: dict[tuple[Any, ...], int] = {}
+        rows = zip(*(c[picked].tolist() for c in cols), strict=True)
+        sec = np.zeros(n, dtype=np.int64)
+        sec[picked] = [ids.setdefault(r, len(ids)) for r in rows]
+        order = np.lexsort((sec, time, rhash, khash))
+        same, valeq, cand = _neighbours(cols, time, rhash, order)
+        same &= sec[order][:-1] == sec[order][1:]
+    same[cand] &= valeq
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    sums = np.add.reduceat(diff[order], starts)
+    keep = sums != 0
+    return order[starts][keep].astype(np.intp), sums[keep]
+
+
+def _neighbours(
+    cols: Sequence[Col], time: Times, rhash: Hashes, order: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.intp]]:
+    rh, t = rhash[order], time[order]
+    same = (rh[:-1] == rh[1:]) & (t[:-1] == t[1:])
+    cand = np.flatnonzero(same)
+    valeq = np.ones(len(cand), dtype=np.bool_)
+    if len(cand):
+        for c in cols:
+            sc = c[order]
+            valeq &= equal_pairs(sc[cand], sc[cand + 1])
+    return same, valeq, cand
+
+
+def consolidate(batch: Batch, since: int = 0) -> Batch:
+    """Sum diffs of equal ``(row, time)`` and drop zeros; times below ``since`` become ``since``."""
     n = len(batch)
     if n == 0:
         return batch
@@ -169,22 +212,5 @@ def consolidate(batch: Batch, since: int = 0) -> Batch:
     if since > 0:
         time = np.maximum(time, np.uint64(min(since, FOREVER - 1)))
     rh = hash_rows(batch.cols, n)
-    order = np.lexsort((time, rh))
-    rh = rh[order]
-    time = time[order]
-    cols = tuple(c[order] for c in batch.cols)
-    diff = batch.diff[order]
-    if n > 1:
-        same = (rh[:-1] == rh[1:]) & (time[:-1] == time[1:])
-        cand = np.flatnonzero(same)
-        if len(cand):
-            for c in cols:
-                same[cand] &= equal_pairs(c[cand], c[cand + 1])
-        starts = np.flatnonzero(np.concatenate(([True], ~same)))
-        diff = np.add.reduceat(diff, starts)
-        cols = tuple(c[starts] for c in cols)
-        time = time[starts]
-    keep = diff != 0
-    if keep.all():
-        return Batch(cols, time, diff)
-    return Batch(tuple(c[keep] for c in cols), time[keep], diff[keep])
+    sel, diff = consolidation_plan(batch.cols, time, batch.diff, rh, rh)
+    return Batch(tuple(c[sel] for c in batch.cols), time[sel], diff)

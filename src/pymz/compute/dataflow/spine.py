@@ -34,6 +34,7 @@ from pymz.compute.dataflow.batch import (
     Hashes,
     Times,
     concat,
+    consolidation_plan,
     equal_pairs,
     hash_rows,
 )
@@ -72,28 +73,12 @@ def build_run(batch: Batch, key: Sequence[int], since: int) -> Run:
 
 
 def _sort_consolidate(run: Run, since: int) -> Run:
-    cols, time, diff, khash, rhash = run.cols, run.time, run.diff, run.khash, run.rhash
+    time = run.time
     if since > 0 and len(time):
         time = np.maximum(time, np.uint64(min(since, FOREVER - 1)))
-    order = np.lexsort((time, rhash, khash))
-    cols = tuple(c[order] for c in cols)
-    time, diff, khash, rhash = time[order], diff[order], khash[order], rhash[order]
-    n = len(diff)
-    if n > 1:
-        same = (rhash[:-1] == rhash[1:]) & (time[:-1] == time[1:])
-        cand = np.flatnonzero(same)
-        if len(cand):
-            for c in cols:
-                same[cand] &= equal_pairs(c[cand], c[cand + 1])
-            starts = np.flatnonzero(np.concatenate(([True], ~same)))
-            diff = np.add.reduceat(diff, starts)
-            cols = tuple(c[starts] for c in cols)
-            time, khash, rhash = time[starts], khash[starts], rhash[starts]
-    keep = diff != 0
-    if not keep.all():
-        cols = tuple(c[keep] for c in cols)
-        time, diff, khash, rhash = time[keep], diff[keep], khash[keep], rhash[keep]
-    return Run(cols, time, diff, khash, rhash, since)
+    sel, diff = consolidation_plan(run.cols, time, run.diff, run.khash, run.rhash)
+    return Run(tuple(c[sel] for c in run.cols), time[sel], diff, run.khash[sel],
+               run.rhash[sel], since)
 
 
 def _concat_runs(parts: list[Run], arity: int, since: int) -> Run:
