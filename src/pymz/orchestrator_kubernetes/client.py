@@ -80,19 +80,20 @@ class KubeClient:
         self.custom = k8s.CustomObjectsApi(self.api_client)
 
     def call_sync(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """One raw call, no retries; returns decoded JSON."""
+        """One call of a generated API method (no retries); returns decoded JSON."""
         kwargs.setdefault("_request_timeout", self.config.request_timeout)
         return decode(fn(*args, _preload_content=False, **kwargs))
 
     async def call(
         self, what: str, fn: Callable[..., Any], *args: Any, ok_404: bool = False, **kwargs: Any
     ) -> Any:
-        """Call ``fn`` in a thread with retries; with ``ok_404`` a 404 returns None."""
+        """Run ``fn(*args, **kwargs)`` in a thread with retries; with ``ok_404`` a 404
+        returns None."""
         deadline = time.monotonic() + self.config.api_retry_deadline
         delay = self.config.api_backoff_initial
         while True:
             try:
-                return await asyncio.to_thread(self.call_sync, fn, *args, **kwargs)
+                return await asyncio.to_thread(fn, *args, **kwargs)
             except Exception as e:  # classified below
                 if ok_404 and status_of(e) == 404:
                     return None
@@ -107,17 +108,48 @@ class KubeClient:
                 await asyncio.sleep(delay * (0.5 + random.random() / 2))
                 delay = min(delay * 2, self.config.api_backoff_max)
 
-    async def apply(self, what: str, fn: Callable[..., Any], name: str, body: Any) -> Any:
-        """Server-side apply ``body`` as our field manager, taking over conflicting fields."""
+    async def api(
+        self, what: str, method: Callable[..., Any], *args: Any, ok_404: bool = False, **kwargs: Any
+    ) -> Any:
+        """A generated API method, called with retries (see :meth:`call`); returns JSON."""
+        return await self.call(what, self.call_sync, method, *args, ok_404=ok_404, **kwargs)
+
+    def request_sync(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        query: list[tuple[str, str]] | None = None,
+        content_type: str = "application/json",
+    ) -> Any:
+        """One raw request (no retries); returns decoded JSON. The generated ``patch_*``
+        methods cannot send ``application/apply-patch+yaml``, so apply goes through here."""
+        response = self.api_client.call_api(
+            path,
+            method,
+            path_params={},
+            query_params=query or [],
+            header_params={"Content-Type": content_type, "Accept": "application/json"},
+            body=body,
+            auth_settings=["BearerToken"],
+            _return_http_data_only=True,
+            _preload_content=False,
+            _request_timeout=self.config.request_timeout,
+        )
+        return decode(response)
+
+    async def apply(self, what: str, path: str, body: Any) -> Any:
+        """Server-side apply ``body`` at ``path`` as our field manager, forcing ownership of
+        conflicting fields (JSON is valid YAML, so the body is sent as JSON)."""
         return await self.call(
             what,
-            fn,
-            name,
-            self.config.kubernetes_namespace,
+            self.request_sync,
+            "PATCH",
+            path,
             body,
-            field_manager=self.config.field_manager,
-            force=True,
-            _content_type=APPLY_CONTENT_TYPE,
+            query=[("fieldManager", self.config.field_manager), ("force", "true")],
+            content_type=APPLY_CONTENT_TYPE,
         )
 
 

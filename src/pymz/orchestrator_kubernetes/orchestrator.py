@@ -98,11 +98,14 @@ class NamespacedKubernetesOrchestrator:
         new_hash = sts["spec"]["template"]["metadata"]["annotations"][
             manifests.POD_TEMPLATE_HASH_ANNOTATION
         ]
+        k8s_ns = self._k8s_namespace
         await self._client.apply(
-            f"apply Service {name}", self._client.core.patch_namespaced_service, name, service
+            f"apply Service {name}", f"/api/v1/namespaces/{k8s_ns}/services/{name}", service
         )
         applied = await self._client.apply(
-            f"apply StatefulSet {name}", self._client.apps.patch_namespaced_stateful_set, name, sts
+            f"apply StatefulSet {name}",
+            f"/apis/apps/v1/namespaces/{k8s_ns}/statefulsets/{name}",
+            sts,
         )
         await self._replace_outdated_pods(id, name, new_hash, applied)
         return self._service(id, config)
@@ -135,7 +138,7 @@ class NamespacedKubernetesOrchestrator:
             uid = pod["metadata"]["uid"]
             body = k8s.V1DeleteOptions(preconditions=k8s.V1Preconditions(uid=uid))
             try:
-                await self._client.call(
+                await self._client.api(
                     f"delete pod {pod_name}",
                     self._client.core.delete_namespaced_pod,
                     pod_name,
@@ -150,7 +153,7 @@ class NamespacedKubernetesOrchestrator:
     async def _await_observed(self, name: str, generation: int) -> None:
         deadline = time.monotonic() + self._config.observe_timeout
         while True:
-            current = await self._client.call(
+            current = await self._client.api(
                 f"read StatefulSet {name}",
                 self._client.apps.read_namespaced_stateful_set,
                 name,
@@ -173,7 +176,7 @@ class NamespacedKubernetesOrchestrator:
             await asyncio.sleep(_OBSERVE_POLL)
 
     async def _list_pods(self, id: str) -> list[dict[str, Any]]:
-        listed = await self._client.call(
+        listed = await self._client.api(
             f"list pods of {id}",
             self._client.core.list_namespaced_pod,
             self._k8s_namespace,
@@ -191,7 +194,7 @@ class NamespacedKubernetesOrchestrator:
     async def drop_service(self, id: str) -> None:
         name = manifests.object_name(self._config, self.namespace, id)
         options = k8s.V1DeleteOptions(propagation_policy=self._config.deletion_propagation)
-        await self._client.call(
+        await self._client.api(
             f"delete StatefulSet {name}",
             self._client.apps.delete_namespaced_stateful_set,
             name,
@@ -199,7 +202,7 @@ class NamespacedKubernetesOrchestrator:
             body=options,
             ok_404=True,
         )
-        await self._client.call(
+        await self._client.api(
             f"delete Service {name}",
             self._client.core.delete_namespaced_service,
             name,
@@ -209,7 +212,7 @@ class NamespacedKubernetesOrchestrator:
         )
 
     async def list_services(self) -> list[str]:
-        listed = await self._client.call(
+        listed = await self._client.api(
             "list StatefulSets",
             self._client.apps.list_namespaced_stateful_set,
             self._k8s_namespace,
@@ -229,7 +232,7 @@ class NamespacedKubernetesOrchestrator:
 
     async def fetch_service_metrics(self, id: str) -> list[ServiceProcessMetrics]:
         name = manifests.object_name(self._config, self.namespace, id)
-        sts = await self._client.call(
+        sts = await self._client.api(
             f"read StatefulSet {name}",
             self._client.apps.read_namespaced_stateful_set,
             name,
