@@ -221,7 +221,7 @@ class Join(Operator):
             parts.append(self._probe(db, self.right.key, self.left.spine, left_is_probe=False))
         if len(da) and len(db):
             tmp = Spine(self.right.key, self.right.arity)
-            tmp.levels[0] = build_run(db, self.right.key, 0)
+            tmp.levels[0] = [build_run(db, self.right.key, 0)]
             cross = self._probe(da, self.left.key, tmp, left_is_probe=True)
             parts.append(Batch(cross.cols, cross.time, -cross.diff))
         out = concat(parts, self.arity)

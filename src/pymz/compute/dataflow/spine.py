@@ -101,6 +101,7 @@ class Merger:
         self.ia = 0
         self.ib = 0
         self.out: list[Run] = []
+        self.compacted = FOREVER  # least since any chunk was consolidated at
 
     @property
     def done(self) -> bool:
@@ -127,14 +128,14 @@ class Merger:
             pa, pb = self.a.slice(self.ia, ja), self.b.slice(self.ib, jb)
             both = _concat_runs([pa, pb], self.arity, since)
             self.out.append(_sort_consolidate(both, since))
+            self.compacted = min(self.compacted, since)
             work += (ja - self.ia) + (jb - self.ib)
             self.ia, self.ib = ja, jb
         return work
 
     def result(self, since: int) -> Run:
         r = _concat_runs(self.out, self.arity, since)
-        return Run(r.cols, r.time, r.diff, r.khash, r.rhash,
-                   min(self.a.compacted_to, self.b.compacted_to, since) if self.out else since)
+        return Run(r.cols, r.time, r.diff, r.khash, r.rhash, min(self.compacted, since))
 
 
 @dataclass
@@ -147,6 +148,7 @@ class MergeStats:
     max_insert_work: int = 0
     max_insert_rows: int = 0
     forced_work: int = 0
+    max_runs: int = 0
     per_insert: list[tuple[int, int]] = field(default_factory=list)  # (rows, work), last 1000
 
 
@@ -172,11 +174,14 @@ class TraceHandle:
 class Spine:
     """A shared arrangement of full rows indexed by ``key`` (a tuple of column indexes)."""
 
-    def __init__(self, key: Sequence[int], arity: int, *, fuel_factor: int = 4) -> None:
+    def __init__(self, key: Sequence[int], arity: int, *, fuel_factor: int = 4, max_backlog: int = 3
+                 ) -> None:
         self.key = tuple(key)
         self.arity = arity
         self.fuel_factor = fuel_factor
-        self.levels: dict[int, Run] = {}
+        # Complete runs per size class, oldest first; a class's merge takes the two oldest.
+        self.levels: dict[int, list[Run]] = {}
+        self.max_backlog = max_backlog
         self.merges: dict[int, Merger] = {}
         self.handles: list[TraceHandle] = []
         self.since = 0
@@ -194,7 +199,7 @@ class Spine:
 
     def runs(self) -> list[Run]:
         """Every run a reader must consult (complete runs and sources of running merges)."""
-        out = list(self.levels.values())
+        out = [r for q in self.levels.values() for r in q]
         for m in self.merges.values():
             out.append(m.a.slice(m.ia, len(m.a)))
             out.append(m.b.slice(m.ib, len(m.b)))
@@ -257,15 +262,21 @@ class Spine:
         work += self._finish_done()
         if self.merges or work:
             return work
-        lv = sorted(self.levels)
-        if len(lv) >= 2:
-            a, b = self.levels.pop(lv[0]), self.levels.pop(lv[1])
-            self.merges[lv[1]] = Merger(a, b, lv[1], self.arity)
-        elif len(lv) == 1 and self.levels[lv[0]].compacted_to < self.since:
-            r = self.levels.pop(lv[0])
-            self.merges[lv[0]] = Merger(r, r.slice(0, 0), lv[0], self.arity)
+        runs = sorted(((lvl, r) for lvl, q in self.levels.items() for r in q),
+                      key=lambda x: len(x[1]))
+        if len(runs) >= 2:
+            (la, a), (lb, b) = runs[0], runs[1]
+        elif len(runs) == 1 and runs[0][1].compacted_to < self.since:
+            (la, a), (lb, b) = runs[0], (runs[0][0], runs[0][1].slice(0, 0))
         else:
             return 0
+        self.levels[la].remove(a)
+        if b in self.levels.get(lb, []):
+            self.levels[lb].remove(b)
+        for lvl in (la, lb):
+            if not self.levels.get(lvl, True):
+                del self.levels[lvl]
+        self.merges[lb] = Merger(a, b, lb, self.arity)
         return 1
 
     def _finish_done(self) -> int:
@@ -278,25 +289,32 @@ class Spine:
         return work
 
     def _place(self, run: Run) -> int:
+        """File a run under its size class; start or (if far behind) finish that class's merge."""
+        if not len(run):
+            return 0
+        lvl = len(run).bit_length()
+        self.levels.setdefault(lvl, []).append(run)
         work = 0
-        while len(run):
-            lvl = len(run).bit_length()
-            m = self.merges.get(lvl)
-            if m is not None:
-                # The merge did not finish in time: finish it now (counted as forced work).
-                forced = m.step(FOREVER, self.since)
-                self.stats.forced_work += forced
-                work += forced
-                del self.merges[lvl]
-                work += self._place(m.result(self.since))
-                continue
-            cur = self.levels.pop(lvl, None)
-            if cur is None:
-                self.levels[lvl] = run
-            else:
-                self.merges[lvl] = Merger(cur, run, lvl, self.arity)
-            break
+        queue = self.levels[lvl]
+        m = self.merges.get(lvl)
+        if m is not None and len(queue) > self.max_backlog:
+            # Merging fell behind: finish it now (counted as forced work).
+            forced = m.step(FOREVER, self.since)
+            self.stats.forced_work += forced
+            work += forced
+            del self.merges[lvl]
+            work += self._place(m.result(self.since))
+            queue = self.levels.get(lvl, [])
+        if lvl not in self.merges and len(queue) >= 2:
+            a, b = queue.pop(0), queue.pop(0)
+            self.merges[lvl] = Merger(a, b, lvl, self.arity)
+        if not queue:
+            self.levels.pop(lvl, None)
+        self.stats.max_runs = max(self.stats.max_runs, self.run_count())
         return work
+
+    def run_count(self) -> int:
+        return sum(len(q) for q in self.levels.values()) + 2 * len(self.merges)
 
 
 def probe(run: Run, khash: Hashes, keycols: Sequence[Col], key: Sequence[int]) -> tuple[Idx, Idx]:
