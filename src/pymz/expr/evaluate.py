@@ -1,0 +1,361 @@
+"""The reference evaluator: a simple, non-incremental interpreter of the IR over Python rows.
+
+It is the correctness oracle for the incremental engine, so it favours obviousness over
+speed: collections are ``dict[row, multiplicity]``, joins are nested loops. Arrays are tuples
+inside (rows must be hashable) and lists at the boundary, per the repr conventions.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pymz import errors
+from pymz.expr import relation as r
+from pymz.expr.funcs import FUNCS, INT_TYPES, check_int
+from pymz.expr.scalar import Call, ColumnRef, If, Literal, ScalarExpr
+from pymz.repr import Column, ScalarType
+
+Row = tuple[object, ...]
+ZSet = dict[Row, int]
+
+
+@dataclass(frozen=True)
+class Env:
+    mz_now: int | None = None
+
+
+def eval_scalar(e: ScalarExpr, row: Row, env: Env = Env()) -> object:
+    if isinstance(e, ColumnRef):
+        return row[e.index]
+    if isinstance(e, Literal):
+        return e.value
+    if isinstance(e, If):
+        return eval_scalar(e.then if eval_scalar(e.cond, row, env) is True else e.els, row, env)
+    f = e.func
+    # Short-circuit forms, so that e.g. `x <> 0 AND 1 / x > 1` and CASE-like uses of
+    # coalesce do not raise on branches PostgreSQL would not evaluate.
+    if f == "and" or f == "or":
+        stop = f == "or"
+        saw_null = False
+        for a in e.args:
+            v = eval_scalar(a, row, env)
+            if v is stop:
+                return stop
+            saw_null |= v is None
+        return None if saw_null else not stop
+    if f == "coalesce":
+        for a in e.args:
+            v = eval_scalar(a, row, env)
+            if v is not None:
+                return v
+        return None
+    if f == "mz_now":
+        if env.mz_now is None:
+            raise errors.InternalError("mz_now() evaluated without a time")
+        return env.mz_now
+    fd = FUNCS[f]
+    args = [eval_scalar(a, row, env) for a in e.args]
+    if fd.propagates and any(a is None for a in args):
+        return None
+    return fd.impl(args, e.type)
+
+
+def _cmp_values(a: object, b: object) -> int:
+    if a == b:
+        return 0
+    return -1 if a < b else 1  # type: ignore[operator]
+
+
+def order_key(order: Sequence[r.ColumnOrder]) -> Callable[[Row], object]:
+    """A sort key for rows: the given orders, then the whole row (NULLs last) as tiebreak."""
+
+    def cmp(x: Row, y: Row) -> int:
+        for o in order:
+            a, b = x[o.column], y[o.column]
+            if a is None or b is None:
+                if a is None and b is None:
+                    continue
+                first_null = not o.nulls_last_effective
+                return (-1 if first_null else 1) * (1 if a is None else -1)
+            c = _cmp_values(a, b)
+            if c:
+                return -c if o.desc else c
+        for a, b in zip(x, y, strict=True):
+            if a is None or b is None:
+                if a is None and b is None:
+                    continue
+                return 1 if a is None else -1
+            c = _cmp_values(a, b)
+            if c:
+                return c
+        return 0
+
+    return functools.cmp_to_key(cmp)
+
+
+def _add(out: ZSet, row: Row, d: int) -> None:
+    n = out.get(row, 0) + d
+    if n:
+        out[row] = n
+    else:
+        out.pop(row, None)
+
+
+def _positive(z: ZSet, what: str) -> None:
+    if any(d < 0 for d in z.values()):
+        raise errors.InternalError(f"{what} saw a negative multiplicity")
+
+
+class _Evaluator:
+    def __init__(self, inputs: Mapping[str, ZSet], env: Env) -> None:
+        self.bindings = dict(inputs)
+        self.env = env
+
+    def run(self, e: r.RelationExpr) -> ZSet:  # noqa: C901 - one case per node type
+        env = self.env
+        if isinstance(e, r.Constant):
+            out: ZSet = {}
+            for row, d in e.rows:
+                _add(out, row, d)
+            return out
+        if isinstance(e, r.Get):
+            if e.id not in self.bindings:
+                raise errors.InternalError(f"no input for {e.id}")
+            return dict(self.bindings[e.id])
+        if isinstance(e, r.Let):
+            self.bindings[e.id] = self.run(e.value)
+            return self.run(e.body)
+        if isinstance(e, r.Map):
+            out = {}
+            for row, d in self.run(e.input).items():
+                new = row
+                for s in e.scalars:
+                    new = (*new, eval_scalar(s, new, env))
+                _add(out, new, d)
+            return out
+        if isinstance(e, r.Filter):
+            return {
+                row: d for row, d in self.run(e.input).items()
+                if all(eval_scalar(p, row, env) is True for p in e.predicates)
+            }
+        if isinstance(e, r.Project):
+            out = {}
+            for row, d in self.run(e.input).items():
+                _add(out, tuple(row[i] for i in e.outputs), d)
+            return out
+        if isinstance(e, r.FlatMap):
+            out = {}
+            for row, d in self.run(e.input).items():
+                args = [eval_scalar(a, row, env) for a in e.args]
+                for extra in _table_func(e.func, args):
+                    _add(out, (*row, *extra), d)
+            return out
+        if isinstance(e, r.Join):
+            return self._join(e)
+        if isinstance(e, r.Reduce):
+            return self._reduce(e)
+        if isinstance(e, r.TopK):
+            data = self.run(e.input)
+            _positive(data, "TopK")
+            groups: dict[Row, list[Row]] = {}
+            for row, d in data.items():
+                groups.setdefault(tuple(row[i] for i in e.group_key), []).extend([row] * d)
+            out = {}
+            for rows in groups.values():
+                rows.sort(key=order_key(e.order_by))
+                end = None if e.limit is None else e.offset + e.limit
+                for row in rows[e.offset:end]:
+                    _add(out, row, 1)
+            return out
+        if isinstance(e, r.Negate):
+            return {row: -d for row, d in self.run(e.input).items()}
+        if isinstance(e, r.Threshold):
+            return {row: d for row, d in self.run(e.input).items() if d > 0}
+        if isinstance(e, r.Union):
+            out = {}
+            for i in e.inputs:
+                for row, d in self.run(i).items():
+                    _add(out, row, d)
+            return out
+        raise errors.InternalError(f"unknown relation node {type(e).__name__}")
+
+    def _join(self, e: r.Join) -> ZSet:
+        offsets = e.offsets()
+        widths = [len(i.schema) for i in e.inputs]
+        # Each class is checked as soon as all its members are bound.
+        classes = [[offsets[i] + c for i, c in cls] for cls in e.equivalences]
+        ready_after = [
+            [cls for cls in classes if max(cls) < offsets[k] + widths[k]
+             and (k == 0 or max(cls) >= offsets[k])]
+            for k in range(len(e.inputs))
+        ]
+        partial: ZSet = {(): 1}
+        for k, inp in enumerate(e.inputs):
+            data = self.run(inp)
+            nxt: ZSet = {}
+            for left, d1 in partial.items():
+                for right, d2 in data.items():
+                    row = left + right
+                    if all(all(row[c] == row[cls[0]] for c in cls) for cls in ready_after[k]):
+                        _add(nxt, row, d1 * d2)
+            partial = nxt
+        return partial
+
+    def _reduce(self, e: r.Reduce) -> ZSet:
+        data = self.run(e.input)
+        _positive(data, "Reduce")
+        schema = e.input.schema
+        groups: dict[Row, list[tuple[Row, int]]] = {}
+        for row, d in data.items():
+            groups.setdefault(tuple(row[i] for i in e.group_key), []).append((row, d))
+        out: ZSet = {}
+        for key, rows in groups.items():
+            vals = tuple(_aggregate(a, rows, schema, self.env) for a in e.aggregates)
+            _add(out, key + vals, 1)
+        return out
+
+
+def _table_func(func: str, args: list[object]) -> list[Row]:
+    if any(a is None for a in args):
+        return []
+    if func == "generate_series":
+        start, stop = args[0], args[1]
+        step = args[2] if len(args) > 2 else 1
+        assert isinstance(start, int) and isinstance(stop, int) and isinstance(step, int)
+        if step == 0:
+            raise errors.InvalidParameterValue("step size cannot equal zero")
+        return [(v,) for v in range(start, stop + (1 if step > 0 else -1), step)]
+    if func == "unnest":
+        arr = args[0]
+        assert isinstance(arr, tuple | list)
+        return [(v,) for v in arr]
+    raise errors.UndefinedFunction(f"function {func} does not exist")
+
+
+def _json_value(v: object) -> object:
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    if isinstance(v, float | Decimal):
+        return float(v) if isinstance(v, float) else v
+    return str(v)
+
+
+def _json_text(v: object) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_json_text(x) for x in v) + "]"
+    if isinstance(v, Decimal):
+        return str(v)
+    return json.dumps(v)
+
+
+_NULL_LAST = order_key(())
+
+
+def _aggregate(a: r.Aggregate, rows: list[tuple[Row, int]], schema: r.Schema, env: Env) -> object:
+    values: list[object] = []
+    extras: list[object] = []
+    for row, d in rows:
+        v = eval_scalar(a.expr, row, env)
+        x = eval_scalar(a.extra[0], row, env) if a.extra else None
+        values.extend([v] * d)
+        extras.extend([x] * d)
+    keep_nulls = a.func in ("jsonb_agg", "array_agg")
+    pairs = [(v, x) for v, x in zip(values, extras, strict=True) if keep_nulls or v is not None]
+    if a.distinct:
+        pairs = list(dict.fromkeys(pairs))
+    vals = [v for v, _ in pairs]
+    f = a.func
+    if f == "count":
+        return len(vals)
+    if not vals:
+        return None
+    if f == "sum":
+        col = a.column(schema, "sum")
+        total = sum(vals)  # type: ignore[arg-type]
+        if col.type in INT_TYPES:
+            return check_int(int(total), col.type)
+        if col.type == ScalarType.NUMERIC:
+            return Decimal(total)
+        return total
+    if f == "min":
+        return min(vals)  # type: ignore[type-var]
+    if f == "max":
+        return max(vals)  # type: ignore[type-var]
+    if f == "bool_and":
+        return all(vals)
+    if f == "bool_or":
+        return any(vals)
+    # Order-sensitive aggregates without ORDER BY: PostgreSQL leaves the order unspecified;
+    # sorting makes the oracle deterministic.
+    pairs.sort(key=lambda p: _NULL_LAST((p[0],)))
+    if f == "string_agg":
+        out = str(pairs[0][0])
+        for v, sep in pairs[1:]:
+            out += ("" if sep is None else str(sep)) + str(v)
+        return out
+    if f == "jsonb_agg":
+        return _json_text([_json_value(v) for v, _ in pairs])
+    if f == "array_agg":
+        return tuple(v for v, _ in pairs)
+    raise errors.UndefinedFunction(f"function {f} does not exist")
+
+
+def _freeze(row: Sequence[object]) -> Row:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in row)
+
+
+def _thaw(row: Row, schema: Sequence[Column]) -> Row:
+    return tuple(
+        list(v) if c.is_array and isinstance(v, tuple) else v
+        for v, c in zip(row, schema, strict=True)
+    )
+
+
+def evaluate_zset(
+    expr: r.RelationExpr,
+    inputs: Mapping[str, Sequence[Sequence[object]]],
+    *,
+    mz_now: int | None = None,
+) -> ZSet:
+    """Evaluate ``expr`` to a multiset ``{row: multiplicity}`` (arrays as tuples)."""
+    frozen = {k: dict(Counter(_freeze(row) for row in rows)) for k, rows in inputs.items()}
+    return _Evaluator(frozen, Env(mz_now)).run(expr)
+
+
+def evaluate(
+    expr: r.RelationExpr,
+    inputs: Mapping[str, Sequence[Sequence[object]]],
+    *,
+    mz_now: int | None = None,
+) -> list[Row]:
+    """Evaluate ``expr`` over ``inputs`` (rows per Get id); rows repeat per multiplicity.
+    A negative final multiplicity is an internal error (a wrong plan)."""
+    z = evaluate_zset(expr, inputs, mz_now=mz_now)
+    _positive(z, "the result")
+    out: list[Row] = []
+    for row, d in z.items():
+        out.extend([_thaw(row, expr.schema)] * d)
+    return out
+
+
+def finish(rows: list[Row], finishing: r.RowSetFinishing) -> list[Row]:
+    """Apply a RowSetFinishing (sort, offset, limit, project) to evaluated rows."""
+    if finishing.order_by:
+        rows = sorted(rows, key=order_key(finishing.order_by))
+    end = None if finishing.limit is None else finishing.offset + finishing.limit
+    rows = rows[finishing.offset:end]
+    return [tuple(row[i] for i in finishing.project) for row in rows]
+
+
+def run_query(
+    q: r.PlannedQuery,
+    inputs: Mapping[str, Sequence[Sequence[object]]],
+    *,
+    mz_now: int | None = None,
+) -> list[Row]:
+    return finish(evaluate(q.expr, inputs, mz_now=mz_now), q.finishing)

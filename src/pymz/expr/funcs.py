@@ -1,0 +1,481 @@
+"""The scalar function registry: PostgreSQL semantics for the IR's calls.
+
+Each :class:`FuncDef` has an implementation over Python values (repr conventions) that is
+given the call's resolved result type, so integer overflow (22003) is checked against the
+declared width. NULL handling: ``propagates`` functions return NULL when any argument is
+NULL without calling the implementation; the others (and/or/coalesce/is_null/...) see NULLs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
+
+from pymz import errors
+from pymz.repr import Interval, ScalarType
+
+Impl = Callable[[Sequence[object], ScalarType], object]
+
+INT_RANGES = {
+    ScalarType.INT2: (-(2**15), 2**15 - 1, "smallint"),
+    ScalarType.INT4: (-(2**31), 2**31 - 1, "integer"),
+    ScalarType.INT8: (-(2**63), 2**63 - 1, "bigint"),
+}
+INT_TYPES = frozenset(INT_RANGES)
+FLOAT_TYPES = frozenset({ScalarType.FLOAT4, ScalarType.FLOAT8})
+TEXT_TYPES = frozenset({ScalarType.TEXT, ScalarType.VARCHAR, ScalarType.CHAR})
+
+
+@dataclass(frozen=True)
+class FuncDef:
+    name: str
+    impl: Impl
+    propagates: bool = True
+    # Can return NULL on non-NULL inputs (nullif, substr of ... , raise, ...).
+    introduces_nulls: bool = False
+    # Safe to evaluate at plan time when all arguments are literals.
+    foldable: bool = True
+    infix: str | None = None
+    never_null: bool = False
+    # NULL only when every argument is (coalesce, greatest, least).
+    null_if_all: bool = False
+
+    def result_nullable(self, args_nullable: Sequence[bool]) -> bool:
+        if self.never_null:
+            return False
+        if self.null_if_all:
+            return all(args_nullable)
+        return self.introduces_nulls or any(args_nullable)
+
+
+FUNCS: dict[str, FuncDef] = {}
+
+
+def _reg(name: str, impl: Impl, **kw: object) -> None:
+    FUNCS[name] = FuncDef(name, impl, **kw)  # type: ignore[arg-type]
+
+
+def check_int(v: int, t: ScalarType) -> int:
+    rng = INT_RANGES.get(t)
+    if rng is not None and not rng[0] <= v <= rng[1]:
+        raise errors.NumericValueOutOfRange(f"{rng[2]} out of range")
+    return v
+
+
+def _check_float(v: float) -> float:
+    if math.isinf(v):
+        raise errors.NumericValueOutOfRange("value out of range: overflow")
+    return v
+
+
+def _num(v: object, t: ScalarType) -> object:
+    """Coerce an arithmetic result to the result type's Python representation."""
+    if t in INT_TYPES:
+        assert isinstance(v, int)
+        return check_int(v, t)
+    if t in FLOAT_TYPES:
+        assert isinstance(v, int | float | Decimal)
+        return _check_float(float(v))
+    if t == ScalarType.NUMERIC and isinstance(v, int | float):
+        return Decimal(v)
+    return v
+
+
+# --- temporal arithmetic --------------------------------------------------------------------
+
+
+def add_interval(t: dt.datetime | dt.date, iv: Interval, sign: int = 1) -> dt.datetime:
+    base = t if isinstance(t, dt.datetime) else dt.datetime(t.year, t.month, t.day)
+    months = base.month - 1 + sign * iv.months
+    year = base.year + months // 12
+    month = months % 12 + 1
+    day = min(base.day, _days_in_month(year, month))
+    base = base.replace(year=year, month=month, day=day)
+    return base + sign * dt.timedelta(days=iv.days, microseconds=iv.microseconds)
+
+
+def _days_in_month(y: int, m: int) -> int:
+    nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
+    return (nxt - dt.timedelta(days=1)).day
+
+
+def _td_to_interval(d: dt.timedelta) -> Interval:
+    return Interval(0, d.days, d.seconds * 1_000_000 + d.microseconds)
+
+
+def _add(a: Sequence[object], t: ScalarType) -> object:
+    x, y = a
+    if isinstance(y, dt.date) and not isinstance(x, dt.date):
+        x, y = y, x
+    if isinstance(x, dt.date):
+        if isinstance(y, Interval):
+            return add_interval(x, y)
+        if isinstance(y, int) and not isinstance(x, dt.datetime):
+            return x + dt.timedelta(days=y)
+        if isinstance(y, dt.time):
+            return dt.datetime.combine(x, y)
+    if isinstance(x, Interval) and isinstance(y, Interval):
+        return Interval(x.months + y.months, x.days + y.days, x.microseconds + y.microseconds)
+    return _num(x + y, t)  # type: ignore[operator]
+
+
+def _sub(a: Sequence[object], t: ScalarType) -> object:
+    x, y = a
+    if isinstance(x, dt.date):
+        if isinstance(y, Interval):
+            return add_interval(x, y, -1)
+        if isinstance(y, dt.datetime) and isinstance(x, dt.datetime):
+            return _td_to_interval(x - y)
+        if isinstance(y, dt.date) and not isinstance(y, dt.datetime):
+            return (x - y).days  # type: ignore[operator]
+        if isinstance(y, int):
+            return x - dt.timedelta(days=y)
+    if isinstance(x, Interval) and isinstance(y, Interval):
+        return Interval(x.months - y.months, x.days - y.days, x.microseconds - y.microseconds)
+    return _num(x - y, t)  # type: ignore[operator]
+
+
+def _mul(a: Sequence[object], t: ScalarType) -> object:
+    x, y = a
+    return _num(x * y, t)  # type: ignore[operator]
+
+
+def _zero_check(y: object) -> None:
+    if y == 0:
+        raise errors.DivisionByZero("division by zero")
+
+
+def _div(a: Sequence[object], t: ScalarType) -> object:
+    x, y = a
+    _zero_check(y)
+    if t in INT_TYPES:
+        assert isinstance(x, int) and isinstance(y, int)
+        q = abs(x) // abs(y)
+        return check_int(q if (x >= 0) == (y >= 0) else -q, t)
+    if t == ScalarType.NUMERIC:
+        with localcontext() as ctx:
+            ctx.prec = 40
+            return Decimal(x) / Decimal(y)  # type: ignore[arg-type]
+    return _num(x / y, t)  # type: ignore[operator]
+
+
+def _mod(a: Sequence[object], t: ScalarType) -> object:
+    x, y = a
+    _zero_check(y)
+    if t in INT_TYPES:
+        assert isinstance(x, int) and isinstance(y, int)
+        r = abs(x) % abs(y)
+        return r if x >= 0 else -r
+    if t == ScalarType.NUMERIC:
+        return Decimal(x) % Decimal(y)  # type: ignore[arg-type]
+    return math.fmod(x, y)  # type: ignore[arg-type]
+
+
+def _neg(a: Sequence[object], t: ScalarType) -> object:
+    (x,) = a
+    if isinstance(x, Interval):
+        return Interval(-x.months, -x.days, -x.microseconds)
+    return _num(-x, t)  # type: ignore[operator]
+
+
+def _abs(a: Sequence[object], t: ScalarType) -> object:
+    return _num(abs(a[0]), t)  # type: ignore[arg-type]
+
+
+_reg("add", _add, infix="+")
+_reg("sub", _sub, infix="-")
+_reg("mul", _mul, infix="*")
+_reg("div", _div, infix="/")
+_reg("mod", _mod, infix="%")
+_reg("neg", _neg)
+_reg("abs", _abs)
+
+
+# --- comparison and logic -------------------------------------------------------------------
+
+
+def _cmp(op: Callable[[object, object], bool]) -> Impl:
+    return lambda a, t: op(a[0], a[1])
+
+
+_reg("eq", _cmp(lambda x, y: x == y), infix="=")
+_reg("neq", _cmp(lambda x, y: x != y), infix="<>")
+_reg("lt", _cmp(lambda x, y: x < y), infix="<")  # type: ignore[operator]
+_reg("lte", _cmp(lambda x, y: x <= y), infix="<=")  # type: ignore[operator]
+_reg("gt", _cmp(lambda x, y: x > y), infix=">")  # type: ignore[operator]
+_reg("gte", _cmp(lambda x, y: x >= y), infix=">=")  # type: ignore[operator]
+
+
+def _and(a: Sequence[object], t: ScalarType) -> object:
+    if any(x is False for x in a):
+        return False
+    return None if any(x is None for x in a) else True
+
+
+def _or(a: Sequence[object], t: ScalarType) -> object:
+    if any(x is True for x in a):
+        return True
+    return None if any(x is None for x in a) else False
+
+
+_reg("and", _and, propagates=False, infix="AND")
+_reg("or", _or, propagates=False, infix="OR")
+_reg("not", lambda a, t: not a[0])
+_reg("is_null", lambda a, t: a[0] is None, propagates=False, never_null=True)
+_reg("is_true", lambda a, t: a[0] is True, propagates=False, never_null=True)
+_reg("is_false", lambda a, t: a[0] is False, propagates=False, never_null=True)
+_reg("is_not_distinct", lambda a, t: a[0] == a[1], propagates=False, never_null=True)
+
+
+def _coalesce(a: Sequence[object], t: ScalarType) -> object:
+    return next((x for x in a if x is not None), None)
+
+
+def _nullif(a: Sequence[object], t: ScalarType) -> object:
+    return None if a[0] is not None and a[0] == a[1] else a[0]
+
+
+def _extremum(pick: Callable[..., object]) -> Impl:
+    def f(a: Sequence[object], t: ScalarType) -> object:
+        vals = [x for x in a if x is not None]
+        return pick(vals) if vals else None
+
+    return f
+
+
+# coalesce/greatest/least are NULL only if all args are: callers see result_nullable below.
+_reg("coalesce", _coalesce, propagates=False, null_if_all=True)
+_reg("nullif", _nullif, propagates=False, introduces_nulls=True)
+_reg("greatest", _extremum(max), propagates=False, null_if_all=True)
+_reg("least", _extremum(min), propagates=False, null_if_all=True)
+
+
+def _raise(a: Sequence[object], t: ScalarType) -> object:
+    msg = str(a[0])
+    code = str(a[1]) if len(a) > 1 else "XX000"
+    raise errors.PymzError(msg, sqlstate=code)
+
+
+_reg("raise_error", _raise, propagates=False, foldable=False, introduces_nulls=True)
+
+
+# --- text -----------------------------------------------------------------------------------
+
+
+def like_regex(pattern: str, case_insensitive: bool = False) -> re.Pattern[str]:
+    """Translate a LIKE pattern (``%``, ``_``, backslash escapes) into a regex."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if c == "%" else "." if c == "_" else re.escape(c))
+        i += 1
+    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if case_insensitive else 0))
+
+
+def _substr(a: Sequence[object], t: ScalarType) -> object:
+    s, start = str(a[0]), int(a[1])  # type: ignore[call-overload]
+    if len(a) > 2:
+        n = int(a[2])  # type: ignore[call-overload]
+        if n < 0:
+            raise errors.PymzError("negative substring length not allowed", sqlstate="22011")
+        end = start + n
+        return s[max(start - 1, 0): max(end - 1, 0)]
+    return s[max(start - 1, 0):]
+
+
+_reg("lower", lambda a, t: str(a[0]).lower())
+_reg("upper", lambda a, t: str(a[0]).upper())
+_reg("length", lambda a, t: len(str(a[0])))
+_reg("substr", _substr)
+_reg("textcat", lambda a, t: str(a[0]) + str(a[1]), infix="||")
+_reg("like", lambda a, t: like_regex(str(a[1])).fullmatch(str(a[0])) is not None, infix="LIKE")
+_reg("ilike", lambda a, t: like_regex(str(a[1]), True).fullmatch(str(a[0])) is not None,
+     infix="ILIKE")
+_reg("replace", lambda a, t: str(a[0]).replace(str(a[1]), str(a[2])))
+_reg("btrim", lambda a, t: str(a[0]).strip(" " if len(a) < 2 else str(a[1])))
+_reg("ltrim", lambda a, t: str(a[0]).lstrip(" " if len(a) < 2 else str(a[1])))
+_reg("rtrim", lambda a, t: str(a[0]).rstrip(" " if len(a) < 2 else str(a[1])))
+_reg("position", lambda a, t: str(a[1]).find(str(a[0])) + 1)
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+_FIELDS = ("year", "month", "day", "hour", "minute", "second", "epoch", "dow", "doy")
+
+
+def _extract(a: Sequence[object], t: ScalarType) -> object:
+    f, v = str(a[0]).lower(), a[1]
+    if isinstance(v, dt.datetime | dt.date):
+        d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+        if f == "epoch":
+            base = d if d.tzinfo else d.replace(tzinfo=dt.UTC)
+            return Decimal(str(base.timestamp()))
+        if f == "second":
+            return Decimal(d.second) + Decimal(d.microsecond) / Decimal(1_000_000)
+        if f == "dow":
+            return Decimal(d.isoweekday() % 7)
+        if f == "doy":
+            return Decimal(d.timetuple().tm_yday)
+        if f in _FIELDS:
+            return Decimal(getattr(d, f))
+    raise errors.InvalidParameterValue(f'unit "{f}" not supported')
+
+
+def _date_trunc(a: Sequence[object], t: ScalarType) -> object:
+    f, v = str(a[0]).lower(), a[1]
+    assert isinstance(v, dt.datetime)
+    parts = ["year", "month", "day", "hour", "minute", "second"]
+    if f not in parts:
+        raise errors.InvalidParameterValue(f'unit "{f}" not supported')
+    keep = parts.index(f)
+    repl: dict[str, int] = {"microsecond": 0}
+    for i, p in enumerate(parts):
+        if i > keep:
+            repl[p] = 1 if p in ("month", "day") else 0
+    return v.replace(**repl)
+
+
+def _mz_now(a: Sequence[object], t: ScalarType) -> object:
+    raise errors.InternalError("mz_now() must be bound by the evaluator")
+
+
+_reg("extract", _extract)
+_reg("date_trunc", _date_trunc)
+# mz_now() is a marker for temporal filters: only the evaluator (given a time) or the
+# dataflow renderer give it a value; it is never constant-folded.
+_reg("mz_now", _mz_now, propagates=False, foldable=False, never_null=True)
+
+
+# --- casts ----------------------------------------------------------------------------------
+
+_TRUE_TEXT = {"t", "true", "y", "yes", "on", "1"}
+_FALSE_TEXT = {"f", "false", "n", "no", "off", "0"}
+
+
+def _text_out(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "NaN"
+        if math.isinf(v):
+            return "Infinity" if v > 0 else "-Infinity"
+        return repr(v).removesuffix(".0") if v == int(v) and abs(v) < 1e15 else repr(v)
+    if isinstance(v, dt.datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, Interval):
+        return f"{v.months} mons {v.days} days {v.microseconds} us"
+    return str(v)
+
+
+def cast_value(v: object, to: ScalarType) -> object:
+    """Cast a non-NULL Python value (of any repr type) to ``to``, PostgreSQL-style."""
+    try:
+        return _cast(v, to)
+    except (ValueError, InvalidOperation, TypeError, OverflowError):
+        raise errors.InvalidTextRepresentation(
+            f'invalid input syntax for type {to.type_name}: "{_text_out(v)}"'
+        ) from None
+
+
+def _cast(v: object, to: ScalarType) -> object:
+    if to in TEXT_TYPES:
+        return _text_out(v)
+    if to == ScalarType.BOOL:
+        if isinstance(v, str):
+            s = v.strip().lower()
+            if s in _TRUE_TEXT:
+                return True
+            if s in _FALSE_TEXT:
+                return False
+            raise ValueError(v)
+        return bool(v)
+    if to in INT_TYPES or to in (ScalarType.OID, ScalarType.MZ_TIMESTAMP):
+        if isinstance(v, str):
+            v = int(v.strip())
+        elif isinstance(v, float):
+            if math.isnan(v) or math.isinf(v):
+                raise errors.NumericValueOutOfRange(f"{to.type_name} out of range")
+            v = round(v)  # PostgreSQL rounds half to even for float → int
+        elif isinstance(v, Decimal):
+            v = int(v.quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+        assert isinstance(v, int)
+        return check_int(int(v), to)
+    if to in FLOAT_TYPES:
+        if isinstance(v, str):
+            s = v.strip().lower()
+            return float({"infinity": "inf", "-infinity": "-inf"}.get(s, s))
+        return _check_float(float(v))  # type: ignore[arg-type]
+    if to == ScalarType.NUMERIC:
+        if isinstance(v, float):
+            return Decimal(repr(v))
+        if isinstance(v, bool):
+            raise TypeError(v)
+        return Decimal(v.strip() if isinstance(v, str) else v)  # type: ignore[arg-type]
+    if to == ScalarType.DATE:
+        if isinstance(v, dt.datetime):
+            return v.date()
+        if isinstance(v, str):
+            return dt.date.fromisoformat(v.strip())
+        return v
+    if to in (ScalarType.TIMESTAMP, ScalarType.TIMESTAMPTZ):
+        if isinstance(v, str):
+            v = dt.datetime.fromisoformat(v.strip())
+        elif isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            v = dt.datetime(v.year, v.month, v.day)
+        assert isinstance(v, dt.datetime)
+        if to == ScalarType.TIMESTAMPTZ and v.tzinfo is None:
+            return v.replace(tzinfo=dt.UTC)
+        if to == ScalarType.TIMESTAMP and v.tzinfo is not None:
+            return v.astimezone(dt.UTC).replace(tzinfo=None)
+        return v
+    if to == ScalarType.TIME:
+        if isinstance(v, str):
+            return dt.time.fromisoformat(v.strip())
+        if isinstance(v, dt.datetime):
+            return v.time()
+        return v
+    if to == ScalarType.INTERVAL:
+        if isinstance(v, str):
+            return parse_interval(v)
+        return v
+    if to == ScalarType.JSONB and isinstance(v, str):
+        import json
+
+        return json.dumps(json.loads(v), separators=(", ", ": "))
+    return v
+
+
+_IV_UNITS = {
+    "year": (12, 0, 0), "month": (1, 0, 0), "mon": (1, 0, 0), "week": (0, 7, 0),
+    "day": (0, 1, 0), "hour": (0, 0, 3_600_000_000), "minute": (0, 0, 60_000_000),
+    "min": (0, 0, 60_000_000), "second": (0, 0, 1_000_000), "sec": (0, 0, 1_000_000),
+}
+
+
+def parse_interval(s: str) -> Interval:
+    """Parse the common ``'N unit [N unit ...]'`` interval forms."""
+    months = days = micros = 0
+    parts = s.strip().lower().split()
+    if len(parts) % 2:
+        raise ValueError(s)
+    for i in range(0, len(parts), 2):
+        n = Decimal(parts[i])
+        unit = parts[i + 1].rstrip("s")
+        m, d, u = _IV_UNITS[unit]
+        months += int(n * m)
+        days += int(n * d)
+        micros += int(n * u)
+    return Interval(months, days, micros)
+
+
+_reg("cast", lambda a, t: cast_value(a[0], t))

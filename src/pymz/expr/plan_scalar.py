@@ -1,0 +1,466 @@
+"""Planning SQL scalar expressions (sqlglot trees) into IR scalars against a :class:`Block`.
+
+Subqueries inside expressions are handed to the query planner, which decorrelates them and
+joins their result onto the block's relation as hidden trailing columns; the expression
+then refers to those columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlglot import exp
+
+from pymz import errors
+from pymz.expr import relation as r
+from pymz.expr.funcs import INT_RANGES, TEXT_TYPES, parse_interval
+from pymz.expr.plan_scope import Block, GroupCtx
+from pymz.expr.plan_types import (
+    NUMERIC_TYPES,
+    arith_type,
+    coerce,
+    common_type,
+    comparable,
+    number_literal,
+    sql_type,
+)
+from pymz.expr.scalar import (
+    FALSE,
+    TRUE,
+    Call,
+    ColType,
+    ColumnRef,
+    If,
+    Literal,
+    ScalarExpr,
+    scalar_type,
+)
+from pymz.repr import ScalarType
+
+T = ScalarType
+
+ARITH = {exp.Add: "add", exp.Sub: "sub", exp.Mul: "mul", exp.Div: "div", exp.Mod: "mod"}
+COMPARE = {exp.EQ: ("eq", "="), exp.NEQ: ("neq", "<>"), exp.LT: ("lt", "<"),
+           exp.LTE: ("lte", "<="), exp.GT: ("gt", ">"), exp.GTE: ("gte", ">=")}
+AGG_CLASSES: dict[type[exp.Expr], str] = {
+    exp.Count: "count", exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max",
+    exp.LogicalAnd: "bool_and", exp.LogicalOr: "bool_or", exp.GroupConcat: "string_agg",
+    exp.ArrayAgg: "array_agg",
+}
+AGG_NAMES = {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every",
+             "string_agg", "jsonb_agg", "array_agg"}
+# name -> (argument types (None: numeric, kept), result type (None: same as first arg))
+SIMPLE_FUNCS: dict[str, tuple[tuple[ScalarType | None, ...], ScalarType | None, str]] = {
+    "lower": ((T.TEXT,), T.TEXT, "lower"),
+    "upper": ((T.TEXT,), T.TEXT, "upper"),
+    "length": ((T.TEXT,), T.INT4, "length"),
+    "char_length": ((T.TEXT,), T.INT4, "length"),
+    "substr": ((T.TEXT, T.INT4, T.INT4), T.TEXT, "substr"),
+    "substring": ((T.TEXT, T.INT4, T.INT4), T.TEXT, "substr"),
+    "replace": ((T.TEXT, T.TEXT, T.TEXT), T.TEXT, "replace"),
+    "btrim": ((T.TEXT, T.TEXT), T.TEXT, "btrim"),
+    "ltrim": ((T.TEXT, T.TEXT), T.TEXT, "ltrim"),
+    "rtrim": ((T.TEXT, T.TEXT), T.TEXT, "rtrim"),
+    "abs": ((None,), None, "abs"),
+}
+SQLGLOT_FUNCS: dict[type[exp.Expr], str] = {
+    exp.Lower: "lower", exp.Upper: "upper", exp.Length: "length", exp.Substring: "substr",
+    exp.Abs: "abs",
+}
+
+
+def agg_name(node: exp.Expr) -> str | None:
+    for cls, name in AGG_CLASSES.items():
+        if type(node) is cls:
+            return name
+    if isinstance(node, exp.Anonymous) and str(node.name).lower() in AGG_NAMES:
+        return str(node.name).lower()
+    return None
+
+
+def find_aggs(node: exp.Expr) -> list[exp.Expr]:
+    """Aggregate calls in ``node``, not looking inside subqueries or other aggregates."""
+    out: list[exp.Expr] = []
+
+    def walk(n: exp.Expr) -> None:
+        if agg_name(n) is not None:
+            out.append(n)
+            return
+        if isinstance(n, exp.Query | exp.Subquery):
+            return
+        for c in n.iter_expressions():
+            walk(c)
+
+    walk(node)
+    return out
+
+
+def has_subquery(node: exp.Expr) -> bool:
+    return any(isinstance(n, exp.Query) for n in node.walk())
+
+
+def ident(i: exp.Expr | None) -> str:
+    if isinstance(i, exp.Identifier):
+        return str(i.this) if i.quoted else str(i.this).lower()
+    return "" if i is None else str(i.name).lower()
+
+
+def typeof(e: ScalarExpr, b: Block) -> ColType:
+    return scalar_type(e, b.rel.schema)
+
+
+class ScalarPlanner:
+    """Mixin: expression planning. The query planner provides the subquery hooks."""
+
+    def subquery_value(self, q: exp.Expr, b: Block) -> ScalarExpr:
+        raise NotImplementedError
+
+    def subquery_exists(self, q: exp.Expr, b: Block) -> ScalarExpr:
+        raise NotImplementedError
+
+    def subquery_any(self, lhs: exp.Expr, op: str, q: exp.Expr, b: Block,
+                     all_: bool) -> ScalarExpr:
+        raise NotImplementedError
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def scalar(self, node: exp.Expr, b: Block) -> ScalarExpr:
+        """Plan ``node``; unknown-typed literals stay unknown (see :meth:`typed`)."""
+        if b.group is not None:
+            hit = self._group_match(node, b, b.group)
+            if hit is not None:
+                return hit
+        return self._plan(node, b)
+
+    def typed(self, node: exp.Expr, b: Block, want: ScalarType | None = None,
+              what: str = "argument") -> tuple[ScalarExpr, ColType]:
+        e = self.scalar(node, b)
+        t = typeof(e, b)
+        if want is not None and (t.scalar != want or t.is_array):
+            e = coerce(e, t, want, what=what)
+            t = ColType(want, t.nullable)
+        elif t.scalar == T.UNKNOWN:
+            e = coerce(e, t, T.TEXT)
+            t = ColType(T.TEXT, t.nullable)
+        return e, t
+
+    def predicate(self, node: exp.Expr, b: Block, clause: str) -> ScalarExpr:
+        e = self.scalar(node, b)
+        t = typeof(e, b)
+        if t.scalar not in (T.BOOL, T.UNKNOWN):
+            raise errors.DatatypeMismatch(
+                f"argument of {clause} must be type boolean, not type {t.scalar.type_name}")
+        return coerce(e, t, T.BOOL)
+
+    # --- grouping -------------------------------------------------------------------------
+
+    def _group_match(self, node: exp.Expr, b: Block, g: GroupCtx) -> ScalarExpr | None:
+        if agg_name(node) is not None:
+            return self.aggregate_ref(node, b, g)
+        if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
+            table = ident(node.args.get("table")) or None
+            found = b.lookup(table, ident(node.this))
+            if found is not None:
+                return found
+            pre = Block(r.Constant((), g.pre_schema), list(g.pre_items))
+            if pre.lookup(table, ident(node.this)) is not None:
+                shown = f"{table}.{ident(node.this)}" if table else ident(node.this)
+                raise errors.PymzError(
+                    f'column "{shown}" must appear in the GROUP BY clause or be used in an '
+                    "aggregate function", sqlstate="42803")
+            return None
+        if (isinstance(node, exp.Literal | exp.Boolean | exp.Null | exp.Paren)
+                or find_aggs(node) or has_subquery(node)):
+            return None
+        pre = Block(r.Constant((), g.pre_schema), list(g.pre_items))
+        try:
+            e = self._plan(node, pre)
+        except errors.PymzError:
+            return None
+        return ColumnRef(g.keys.index(e)) if e in g.keys else None
+
+    def aggregate_parts(self, node: exp.Expr, pre: Block) -> tuple[str, list[r.Aggregate]]:
+        name = agg_name(node)
+        assert name is not None
+        arg: exp.Expr | None = node.this if not isinstance(node, exp.Anonymous) else (
+            node.expressions[0] if node.expressions else None)
+        distinct = False
+        if isinstance(arg, exp.Distinct):
+            distinct = True
+            arg = arg.expressions[0]
+        if arg is not None and (find_aggs(arg) or has_subquery(arg)):
+            raise errors.FeatureNotSupported(
+                "aggregate arguments with aggregates or subqueries are not supported")
+        extra: tuple[ScalarExpr, ...] = ()
+        if name == "count" and (arg is None or isinstance(arg, exp.Star)):
+            return "plain", [r.Aggregate("count", TRUE)]
+        if arg is None:
+            raise errors.UndefinedFunction(f"function {name}() does not exist")
+        e, t = self.typed(arg, pre)
+        if name == "string_agg":
+            sep_node = node.args.get("separator") if not isinstance(node, exp.Anonymous) \
+                else (node.expressions[1] if len(node.expressions) > 1 else None)
+            if sep_node is None:
+                raise errors.UndefinedFunction("function string_agg(text) does not exist")
+            e = coerce(e, t, T.TEXT, what="string_agg argument")
+            extra = (self.typed(sep_node, pre, T.TEXT)[0],)
+        if name in ("sum", "avg") and t.scalar not in NUMERIC_TYPES and t.scalar != T.INTERVAL:
+            raise errors.UndefinedFunction(
+                f"function {name}({t.scalar.type_name}) does not exist")
+        if name in ("bool_and", "bool_or", "every"):
+            e = coerce(e, t, T.BOOL, what=f"{name} argument")
+            name = "bool_and" if name == "every" else name
+        if name == "avg":
+            return "avg", [r.Aggregate("sum", e, distinct), r.Aggregate("count", e, distinct)]
+        return "plain", [r.Aggregate(name, e, distinct, extra)]
+
+    def aggregate_ref(self, node: exp.Expr, b: Block, g: GroupCtx) -> ScalarExpr:
+        pre = Block(r.Constant((), g.pre_schema), list(g.pre_items))
+        kind, parts = self.aggregate_parts(node, pre)
+        cols = [ColumnRef(g.agg_index(a)) for a in parts]
+        if kind == "plain":
+            return cols[0]
+        # avg = sum / count; integer and numeric inputs give numeric, as in PostgreSQL.
+        in_t = scalar_type(parts[0].expr, g.pre_schema).scalar
+        rt = T.FLOAT8 if in_t in (T.FLOAT4, T.FLOAT8) else T.NUMERIC
+        s = scalar_type(cols[0], b.rel.schema)
+        total = coerce(cols[0], s, rt, explicit=True)
+        count = Call("cast", (cols[1],), rt)
+        return If(Call("eq", (cols[1], Literal(0, T.INT8)), T.BOOL), Literal(None, rt),
+                  Call("div", (total, count), rt))
+
+    # --- the cases ------------------------------------------------------------------------
+
+    def _plan(self, node: exp.Expr, b: Block) -> ScalarExpr:  # noqa: C901
+        if isinstance(node, exp.Paren):
+            return self.scalar(node.this, b)
+        if isinstance(node, exp.Column):
+            return self._column(node, b)
+        if isinstance(node, exp.Literal):
+            if node.is_string:
+                return Literal(str(node.this), T.UNKNOWN)
+            return number_literal(str(node.this))
+        if isinstance(node, exp.Boolean):
+            return TRUE if node.this else FALSE
+        if isinstance(node, exp.Null):
+            return Literal(None, T.UNKNOWN)
+        if isinstance(node, exp.Neg):
+            return self._neg(node, b)
+        if isinstance(node, exp.Not):
+            return Call("not", (self.predicate(node.this, b, "NOT"),), T.BOOL)
+        if isinstance(node, exp.And | exp.Or):
+            fn = "and" if isinstance(node, exp.And) else "or"
+            args = (self.predicate(node.this, b, fn.upper()),
+                    self.predicate(node.expression, b, fn.upper()))
+            return Call(fn, args, T.BOOL)
+        for cls, fn in ARITH.items():
+            if type(node) is cls:
+                return self._arith(fn, node.this, node.expression, b)
+        for cls, (fn, sym) in COMPARE.items():
+            if type(node) is cls:
+                rhs = node.expression
+                if isinstance(rhs, exp.Any | exp.All):
+                    q = rhs.this.unnest() if isinstance(rhs.this, exp.Subquery) else rhs.this
+                    if not isinstance(q, exp.Query):
+                        raise errors.FeatureNotSupported("ANY/ALL over arrays is not supported")
+                    return self.subquery_any(node.this, fn, q, b, isinstance(rhs, exp.All))
+                return self.compare(fn, sym, node.this, rhs, b)
+        if isinstance(node, exp.NullSafeEQ | exp.NullSafeNEQ):
+            e = self.compare("is_not_distinct", "IS NOT DISTINCT FROM", node.this,
+                             node.expression, b)
+            return e if isinstance(node, exp.NullSafeEQ) else Call("not", (e,), T.BOOL)
+        if isinstance(node, exp.Is):
+            return self._is(node, b)
+        if isinstance(node, exp.In):
+            return self._in(node, b)
+        if isinstance(node, exp.Between):
+            lo = self.compare("gte", ">=", node.this, node.args["low"], b)
+            hi = self.compare("lte", "<=", node.this, node.args["high"], b)
+            return Call("and", (lo, hi), T.BOOL)
+        if isinstance(node, exp.Case):
+            return self._case(node, b)
+        if isinstance(node, exp.Cast | exp.TryCast):
+            want = sql_type(node.to)
+            e = self.scalar(node.this, b)
+            if want.is_array:
+                raise errors.FeatureNotSupported("casts to array types are not supported")
+            return coerce(e, typeof(e, b), want.scalar, explicit=True)
+        if isinstance(node, exp.Interval):
+            text = str(node.this.this if isinstance(node.this, exp.Literal) else node.this)
+            unit = node.args.get("unit")
+            if unit is not None:
+                text = f"{text} {unit.name.lower()}"
+            try:
+                return Literal(parse_interval(text), T.INTERVAL)
+            except (ValueError, KeyError):
+                raise errors.InvalidTextRepresentation(
+                    f'invalid input syntax for type interval: "{text}"') from None
+        if isinstance(node, exp.DPipe):
+            return Call("textcat", (self._text(node.this, b), self._text(node.expression, b)),
+                        T.TEXT)
+        if isinstance(node, exp.Like | exp.ILike):
+            fn = "like" if isinstance(node, exp.Like) else "ilike"
+            return Call(fn, (self.typed(node.this, b, T.TEXT)[0],
+                             self.typed(node.expression, b, T.TEXT)[0]), T.BOOL)
+        if isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
+            fn = {exp.Coalesce: "coalesce", exp.Greatest: "greatest", exp.Least: "least"}[
+                type(node)]
+            return self._variadic(fn, [node.this, *node.expressions], b)
+        if isinstance(node, exp.Nullif):
+            return self._variadic("nullif", [node.this, node.expression], b)
+        if isinstance(node, exp.Subquery):
+            return self.subquery_value(node.this, b)
+        if isinstance(node, exp.Select | exp.SetOperation):
+            return self.subquery_value(node, b)
+        if isinstance(node, exp.Exists):
+            return self.subquery_exists(node.this, b)
+        if isinstance(node, exp.Extract):
+            e, _ = self.typed(node.expression, b)
+            return Call("extract", (Literal(node.this.name.lower(), T.TEXT), e), T.NUMERIC)
+        if isinstance(node, exp.Window):
+            raise errors.FeatureNotSupported("window functions are not supported")
+        if agg_name(node) is not None:
+            raise errors.PymzError("aggregate functions are not allowed here",
+                                   sqlstate="42803")
+        return self._function(node, b)
+
+    def _column(self, node: exp.Column, b: Block) -> ScalarExpr:
+        if isinstance(node.this, exp.Star):
+            raise errors.FeatureNotSupported("* is not allowed in this position")
+        table = ident(node.args.get("table")) or None
+        name = ident(node.this)
+        found = b.lookup(table, name)
+        if found is None:
+            shown = f"{table}.{name}" if table else name
+            raise errors.UndefinedColumn(f'column "{shown}" does not exist')
+        return found
+
+    def _neg(self, node: exp.Neg, b: Block) -> ScalarExpr:
+        inner = node.this
+        if isinstance(inner, exp.Literal) and not inner.is_string:
+            lit = number_literal(str(inner.this))
+            v = -lit.value  # type: ignore[operator]
+            if lit.type == T.INT8 and v >= INT_RANGES[T.INT4][0]:
+                return Literal(v, T.INT4)
+            if lit.type == T.NUMERIC and v == -(2**63) and Decimal(v) == v:
+                return Literal(int(v), T.INT8)
+            return Literal(v, lit.type)
+        e, t = self.typed(inner, b)
+        if t.scalar not in NUMERIC_TYPES and t.scalar != T.INTERVAL:
+            raise errors.UndefinedFunction(
+                f"operator does not exist: - {t.scalar.type_name}")
+        return Call("neg", (e,), t.scalar)
+
+    def _arith(self, fn: str, left: exp.Expr, right: exp.Expr, b: Block) -> ScalarExpr:
+        le, re_ = self.scalar(left, b), self.scalar(right, b)
+        lt, rt = typeof(le, b), typeof(re_, b)
+        at, bt, res = arith_type(fn, lt.scalar, rt.scalar)
+        return Call(fn, (coerce(le, lt, at), coerce(re_, rt, bt)), res)
+
+    def compare(self, fn: str, sym: str, left: exp.Expr, right: exp.Expr,
+                b: Block) -> ScalarExpr:
+        le, re_ = self.scalar(left, b), self.scalar(right, b)
+        return self.compare_planned(fn, sym, le, re_, b.rel.schema)
+
+    @staticmethod
+    def compare_planned(fn: str, sym: str, le: ScalarExpr, re_: ScalarExpr,
+                        schema: r.Schema) -> ScalarExpr:
+        lt, rt = scalar_type(le, schema), scalar_type(re_, schema)
+        t = comparable(lt.scalar, rt.scalar, sym)
+        return Call(fn, (coerce(le, lt, t), coerce(re_, rt, t)), T.BOOL)
+
+    def _is(self, node: exp.Is, b: Block) -> ScalarExpr:
+        target = node.expression
+        e = self.scalar(node.this, b)
+        if isinstance(target, exp.Null):
+            out: ScalarExpr = Call("is_null", (e,), T.BOOL)
+        elif isinstance(target, exp.Boolean):
+            e = coerce(e, typeof(e, b), T.BOOL)
+            out = Call("is_true" if target.this else "is_false", (e,), T.BOOL)
+        else:
+            raise errors.FeatureNotSupported(f"IS {target.sql('postgres')} is not supported")
+        return Call("not", (out,), T.BOOL) if node.args.get("negate") else out
+
+    def _in(self, node: exp.In, b: Block) -> ScalarExpr:
+        q = node.args.get("query")
+        if q is not None:
+            inner = q.unnest() if isinstance(q, exp.Subquery) else q
+            return self.subquery_any(node.this, "eq", inner, b, False)
+        if node.args.get("unnest") is not None or node.args.get("field") is not None:
+            raise errors.FeatureNotSupported("this form of IN is not supported")
+        lhs = self.scalar(node.this, b)
+        items = [self.scalar(x, b) for x in node.expressions]
+        schema = b.rel.schema
+        t = common_type([scalar_type(x, schema).scalar for x in [lhs, *items]], "IN")
+        lhs_c = coerce(lhs, scalar_type(lhs, schema), t)
+        eqs = tuple(Call("eq", (lhs_c, coerce(x, scalar_type(x, schema), t)), T.BOOL)
+                    for x in items)
+        return eqs[0] if len(eqs) == 1 else Call("or", eqs, T.BOOL)
+
+    def _case(self, node: exp.Case, b: Block) -> ScalarExpr:
+        operand = node.this
+        conds: list[ScalarExpr] = []
+        results: list[ScalarExpr] = []
+        for w in node.args.get("ifs") or []:
+            if operand is not None:
+                conds.append(self.compare("eq", "=", operand, w.this, b))
+            else:
+                conds.append(self.predicate(w.this, b, "CASE"))
+            results.append(self.scalar(w.args["true"], b))
+        default = node.args.get("default")
+        results.append(self.scalar(default, b) if default is not None
+                       else Literal(None, T.UNKNOWN))
+        schema = b.rel.schema
+        t = common_type([scalar_type(x, schema).scalar for x in results], "CASE")
+        res = [coerce(x, scalar_type(x, schema), t) for x in results]
+        out = res[-1]
+        for c, x in zip(reversed(conds), reversed(res[:-1]), strict=True):
+            out = If(c, x, out)
+        return out
+
+    def _variadic(self, fn: str, nodes: Sequence[exp.Expr], b: Block) -> ScalarExpr:
+        args = [self.scalar(x, b) for x in nodes]
+        schema = b.rel.schema
+        t = common_type([scalar_type(x, schema).scalar for x in args], fn.upper())
+        return Call(fn, tuple(coerce(x, scalar_type(x, schema), t) for x in args), t)
+
+    def _text(self, node: exp.Expr, b: Block) -> ScalarExpr:
+        e = self.scalar(node, b)
+        t = typeof(e, b)
+        return coerce(e, t, T.TEXT, explicit=t.scalar not in TEXT_TYPES)
+
+    def _function(self, node: exp.Expr, b: Block) -> ScalarExpr:
+        if isinstance(node, exp.Anonymous):
+            name = str(node.name).lower()
+            args = list(node.expressions)
+        else:
+            name = next((n for cls, n in SQLGLOT_FUNCS.items() if type(node) is cls), "")
+            if isinstance(node, exp.Substring):
+                args = [node.this, node.args.get("start"), node.args.get("length")]
+                args = [a for a in args if a is not None]
+            else:
+                args = [node.this, *node.expressions] if node.this is not None else []
+        if name == "mz_now" and not args:
+            return Call("mz_now", (), T.MZ_TIMESTAMP)
+        if name == "date_trunc" and len(args) == 2:
+            unit = self.typed(args[0], b, T.TEXT)[0]
+            ts, t = self.typed(args[1], b)
+            return Call("date_trunc", (unit, coerce(ts, t, T.TIMESTAMP)), T.TIMESTAMP)
+        spec = SIMPLE_FUNCS.get(name)
+        if not name or spec is None or len(args) > len(spec[0]):
+            if not name and not isinstance(node, exp.Func):
+                raise errors.FeatureNotSupported(
+                    f"expression not supported: {node.sql('postgres')}")
+            shown = name or node.sql_name().lower() if isinstance(node, exp.Func) else name
+            raise errors.UndefinedFunction(f"function {shown} does not exist")
+        want, result, fn = spec
+        planned: list[ScalarExpr] = []
+        for a, w in zip(args, want, strict=False):
+            e, t = self.typed(a, b, w)
+            if w is None and t.scalar not in NUMERIC_TYPES:
+                raise errors.UndefinedFunction(
+                    f"function {name}({t.scalar.type_name}) does not exist")
+            planned.append(e)
+        rt = result or typeof(planned[0], b).scalar
+        return Call(fn, tuple(planned), rt)
