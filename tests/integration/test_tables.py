@@ -267,3 +267,20 @@ def test_asyncpg_with_tables(environmentd: Environmentd) -> None:
 
     assert asyncio.run(run()) == [(1, ["a", "b"], decimal.Decimal("1.5")),
                                   (2, [], decimal.Decimal("-2"))]
+
+
+def test_names_shared_with_secrets_and_nonempty_schemas(environmentd: Environmentd) -> None:
+    env = environmentd
+    env.sql("CREATE SECRET pw AS 'hunter2'")
+    with env.connect() as conn:
+        with pytest.raises(psycopg.errors.DuplicateObject):
+            conn.execute("CREATE TABLE pw (a int)")
+        conn.execute("CREATE SCHEMA s")
+        conn.execute("CREATE TABLE s.kept (a int)")
+        conn.execute("INSERT INTO s.kept VALUES (1)")
+        for drop in ("DROP SCHEMA s", "DROP DATABASE materialize"):
+            with pytest.raises(psycopg.errors.DependentObjectsStillExist):
+                conn.execute(drop)
+        assert conn.execute("SELECT a FROM s.kept").fetchall() == [(1,)]
+        conn.execute("DROP TABLE s.kept")
+        conn.execute("DROP SCHEMA s")

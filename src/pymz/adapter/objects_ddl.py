@@ -125,6 +125,7 @@ class ObjectSequencer:
                 raise UndefinedDatabase(f"unknown database '{name}'")
             schemas = [s for s in self._catalog.schemas.values() if s.database_id == db.id]
             for schema in schemas:
+                self._check_empty(schema, f'database "{name}"')
                 txn.remove(schema)
             txn.remove(db)
         txn.commit()
@@ -143,9 +144,22 @@ class ObjectSequencer:
                     notices.append(f'schema "{name}" does not exist, skipping')
                     continue
                 raise UndefinedObject(f"unknown schema '{name}'", sqlstate="3F000")
+            self._check_empty(schema, f'schema "{name}"')
             txn.remove(schema)
         txn.commit()
         return notices
+
+    def _check_empty(self, schema: Schema, what: str) -> None:
+        """Items (tables, secrets) are never dropped implicitly with their schema yet: their
+        data lives outside the catalog, so refusing is the way to lose nothing."""
+        items = [o.name for kind in ("table", "secret")
+                 for o in self._catalog.objects.get(kind, {}).values()
+                 if o.schema_id == schema.id]
+        if items:
+            raise DependentObjectsStillExist(
+                f"{what} cannot be dropped because it contains objects",
+                detail=f"contains: {', '.join(sorted(items))}",
+                hint="Drop the objects in it first.")
 
     def _drop_roles(self, stmt: ast.DropObjects, session: Session) -> list[str]:
         notices: list[str] = []

@@ -119,6 +119,9 @@ class TableSequencer:
             if stmt.if_not_exists:
                 return [f'relation "{name}" already exists, skipping']
             raise DuplicateObject(f"table '{name}' already exists")
+        if any(o.schema_id == schema_id and o.name == name
+               for o in self._catalog.objects.get("secret", {}).values()):
+            raise DuplicateObject(f"secret '{name}' already exists")
         if stmt.constraints:
             raise FeatureNotSupported(f"CREATE TABLE with a {stmt.constraints[0].kind} "
                                       "constraint not yet supported")
