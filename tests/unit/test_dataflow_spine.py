@@ -112,7 +112,7 @@ def test_merge_work_per_insert_is_bounded() -> None:
     st_ = sp.stats
     assert len(sp) == 125_000
     assert st_.forced_work == 0
-    # Each running merge gets fuel_factor × n per insert (a chunk may overshoot by a key's
+    # Each running merge gets fuel_factor * n per insert (a chunk may overshoot by a key's
     # rows) and at most one merge runs per size class: ~10 classes here.
     assert st_.max_insert_work <= 2 * 4 * n * 10
     assert st_.max_insert_work < len(sp) // 10  # never a merge of the whole state at once

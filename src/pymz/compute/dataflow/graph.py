@@ -101,7 +101,7 @@ class Dataflow:
         out: list[PymzError] = []
         for (state, msg), diff in zip(errs.rows(), errs.diff.tolist(), strict=True):
             if diff > 0:
-                out.append(PymzError(str(msg), sqlstate=str(state)))
+                out.append(error_for(str(state), str(msg)))
         return out
 
     def report(self, errors: list[tuple[PymzError, int, int]]) -> None:
@@ -110,6 +110,17 @@ class Dataflow:
             self.errs.insert(Batch.from_rows(
                 [(e.sqlstate, e.message) for e, _, _ in errors],
                 [t for _, t, _ in errors], [d for _, _, d in errors], arity=2))
+
+
+def error_for(sqlstate: str, message: str) -> PymzError:
+    """Rebuild an error from its ``errs`` row, as the subclass that owns the SQLSTATE."""
+    todo: list[type[PymzError]] = [PymzError]
+    while todo:
+        cls = todo.pop()
+        if cls is not PymzError and cls.sqlstate == sqlstate:
+            return cls(message)
+        todo.extend(cls.__subclasses__())
+    return PymzError(message, sqlstate=sqlstate)
 
 
 def to_pymz(exc: BaseException) -> PymzError | None:

@@ -1,0 +1,205 @@
+"""Operator behaviour: errors, temporal filters, subscriptions, time order, late joins."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pymz.compute.dataflow import (
+    Agg,
+    Arrange,
+    Batch,
+    Dataflow,
+    FlatMap,
+    Input,
+    Join,
+    Map,
+    Order,
+    Output,
+    Reduce,
+    TemporalFilter,
+    TopK,
+    column,
+)
+from pymz.compute.dataflow.batch import Col
+from pymz.errors import DivisionByZero, PymzError
+
+
+def bag(out: Output, t: int) -> Counter[Any]:
+    return Counter(dict(out.rows(t)))
+
+
+def test_division_by_zero_is_a_query_error_until_the_row_is_deleted() -> None:
+    df = Dataflow()
+    r = Input(df, 1)
+    out = Output(Map(r, lambda c: (c[0], 10 // c[0]), 2))
+    r.send_rows([(1,), (2,), (0,)], 0)
+    r.advance_to(1)
+    df.run()
+    with pytest.raises(DivisionByZero) as exc:
+        out.rows(0)
+    assert exc.value.sqlstate == "22012"
+    r.send_rows([(0,)], 1, -1)
+    r.advance_to(2)
+    df.run()
+    assert bag(out, 1) == Counter({(1, 10): 1, (2, 5): 1})
+    with pytest.raises(DivisionByZero):
+        out.rows(0)  # still an error as of the earlier time
+
+
+def test_float_overflow_and_bugs() -> None:
+    df = Dataflow()
+    r = Input(df, 1)
+    out = Output(Map(r, lambda c: (c[0] * np.float64(1e308),), 1))
+    r.send_rows([(1.0,), (10.0,)], 0)
+    r.advance_to(1)
+    df.run()
+    with pytest.raises(PymzError) as exc:
+        out.rows(0)
+    assert exc.value.sqlstate == "22003"
+    # A non-arithmetic exception is a bug in the function, not a query error: it propagates.
+    df2 = Dataflow()
+    r2 = Input(df2, 1)
+    def buggy(c: tuple[Col, ...]) -> tuple[Any, ...]:
+        return (c[0].no_such_attribute,)  # type: ignore[attr-defined]
+
+    Output(Map(r2, buggy, 1))
+    r2.send_rows([(1,)], 0)
+    with pytest.raises(AttributeError):
+        df2.run()
+
+
+def test_flat_map_generates_series() -> None:
+    df = Dataflow()
+    r = Input(df, 1)
+
+    def series(c: tuple[Col, ...]) -> tuple[Any, list[Col]]:
+        n = c[0].astype(np.int64)
+        idx = np.repeat(np.arange(len(n)), n)
+        return idx, [column(v for k in n.tolist() for v in range(k))]
+
+    out = Output(FlatMap(r, series, 1))
+    r.send_rows([(2,), (3,)], 0)
+    r.send_rows([(2,)], 1, -1)
+    r.advance_to(2)
+    df.run()
+    assert bag(out, 0) == Counter({(0,): 2, (1,): 2, (2,): 1})
+    assert bag(out, 1) == Counter({(0,): 1, (1,): 1, (2,): 1})
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_temporal_filter_matches_mz_now_semantics(seed: int) -> None:
+    rng = random.Random(seed)
+    df = Dataflow()
+    r = Input(df, 3)  # (id, lower, upper): visible while lower <= mz_now() < upper
+    tf = TemporalFilter(r, 1, 2)
+    out = Output(tf)
+    counts = Output(Reduce(tf, (), [Agg("count")]))
+    live: Counter[tuple[Any, ...]] = Counter()
+    history: list[Counter[tuple[Any, ...]]] = []
+    for t in range(40):
+        for _ in range(rng.randint(0, 3)):
+            if live and rng.random() < 0.3:
+                row = rng.choice(list(live))
+                live[row] -= 1
+                if not live[row]:
+                    del live[row]
+                r.send_rows([row], t, -1)
+            else:
+                lo = rng.choice([None, *range(0, 45, 5)])
+                hi = rng.choice([None, *range(0, 50, 5)])
+                row = (rng.randint(0, 3), lo, hi)
+                live[row] += 1
+                r.send_rows([row], t, 1)
+        history.append(Counter(live))
+        r.advance_to(t + 1)
+        df.run()
+        for past in range(max(0, t - 3), t + 1):
+            want = Counter({row: m for row, m in history[past].items()
+                            if (row[1] is None or row[1] <= past)
+                            and (row[2] is None or past < row[2])})
+            assert bag(out, past) == want
+            n = sum(want.values())
+            assert bag(counts, past) == (Counter({(n,): 1}) if n else Counter())
+
+
+def test_subscribe_emits_progress_in_order_and_sums_to_snapshot() -> None:
+    df = Dataflow()
+    r = Input(df, 2)
+    out = Output(Reduce(r, (0,), [Agg("sum", 1)]))
+    r.send_rows([(1, 5), (2, 7)], 0)
+    r.advance_to(1)
+    df.run()
+    sub = out.subscribe()
+    acc: Counter[Any] = Counter()
+    uppers = []
+    for t in range(1, 20):
+        r.send_rows([(t % 3, t)], t)
+        if t % 4 == 0:
+            r.send_rows([(1, 5)], t, -1)
+            r.send_rows([(1, 5)], t + 1)  # a future time, still within the next round
+        r.advance_to(t + 1)
+        df.run()
+        for lower, upper, chunk in sub.poll():
+            uppers.append((lower, upper))
+            for row, tm, d in chunk.updates():
+                assert tm < upper
+                acc[row] += d
+        assert Counter({k: v for k, v in acc.items() if v}) == bag(out, t)
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(uppers))  # contiguous progress
+    assert uppers[0] == (0, 1)  # the snapshot as of 0 comes first
+
+
+def test_updates_at_several_times_in_one_batch_are_ordered() -> None:
+    df = Dataflow()
+    r = Input(df, 2)
+    top = Output(TopK(r, (0,), [Order(1)], 1))
+    # Sent out of order, in one batch, then the frontier jumps past all of them.
+    r.send(Batch.from_rows([(1, 3), (1, 1), (1, 1), (1, 2)], [5, 2, 7, 0], [1, 1, -1, 1]))
+    r.advance_to(10)
+    df.run()
+    assert bag(top, 0) == Counter({(1, 2): 1})
+    assert bag(top, 2) == Counter({(1, 1): 1})
+    assert bag(top, 6) == Counter({(1, 1): 1})
+    assert bag(top, 7) == Counter({(1, 2): 1})
+
+
+def test_join_built_later_imports_the_shared_arrangement() -> None:
+    df = Dataflow()
+    a, b = Input(df, 2), Input(df, 2)
+    aa = Arrange(a, (0,))
+    ab = Arrange(b, (0,))
+    first = Output(Join(aa, ab))
+    a.send_rows([(1, "a"), (2, "b")], 0)
+    b.send_rows([(1, "x")], 0)
+    a.advance_to(1)
+    b.advance_to(1)
+    df.run()
+    late = Output(Join(aa, ab))  # reads what both arrangements already hold
+    b.send_rows([(2, "y")], 1)
+    a.advance_to(2)
+    b.advance_to(2)
+    df.run()
+    want = Counter({(1, "a", 1, "x"): 1, (2, "b", 2, "y"): 1})
+    assert bag(first, 1) == want
+    assert bag(late, 1) == want
+
+
+def test_reads_outside_since_and_frontier_are_refused() -> None:
+    df = Dataflow()
+    r = Input(df, 1)
+    out = Output(r)
+    r.send_rows([(1,)], 0)
+    r.advance_to(5)
+    df.run()
+    out.allow_compaction(3)
+    with pytest.raises(PymzError):
+        out.rows(2)
+    with pytest.raises(PymzError):
+        out.rows(5)
+    assert bag(out, 4) == Counter({(1,): 1})
