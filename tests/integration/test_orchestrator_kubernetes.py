@@ -2,16 +2,23 @@
 scheduler; kwok fake nodes make pods Running/Ready, nothing runs in them).
 
 Object shapes and labels are asserted on what the API server returns, not on our manifests.
+The outage test puts a TCP proxy on an ephemeral loopback port between the orchestrator and
+the API server (TLS passes through untouched); "down" closes every connection and closes new
+ones at once, which looks to the client like an API-server restart.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from tests.kube_fixture import KubeApi, KubeCluster, kube_cluster
 
 from pymz.orchestrator.testing import EventRecorder
@@ -470,3 +477,126 @@ async def test_metrics_are_none_without_metrics_api(
     await kube.uids("mz-cluster-u1", 2)
     metrics = await ns.fetch_service_metrics("u1")
     assert [(m.cpu_nano_cores, m.memory_bytes) for m in metrics] == [(None, None)] * 2
+
+
+# -- API-server outage -------------------------------------------------------------------
+
+
+class FlakyProxy:
+    """Forwards TCP to ``target`` while up; while down, accepts and closes at once."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self._target = (target_host, target_port)
+        self.up = True
+        self.refused = 0
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.up:
+            self.refused += 1
+            writer.close()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self._target)
+        except OSError:
+            writer.close()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        # Cancelled when the server closes at teardown: nothing left to do then.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+    def down(self) -> None:
+        self.up = False
+        for w in list(self._writers):
+            w.close()
+
+    async def close(self) -> None:
+        self.down()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+
+@pytest.fixture
+async def proxy(kube_cluster: KubeCluster) -> AsyncIterator[FlakyProxy]:
+    server = urlsplit(kube_cluster.server)
+    assert server.hostname is not None and server.port is not None
+    p = FlakyProxy(server.hostname, server.port)
+    await p.start()
+    yield p
+    await p.close()
+
+
+def proxied_kubeconfig(cluster: KubeCluster, port: int, path: Path) -> Path:
+    """The admin kubeconfig with its server moved to the proxy (the serving certificate is
+    valid for 127.0.0.1, whatever the port)."""
+    doc: dict[str, Any] = yaml.safe_load(cluster.kubeconfig.read_text())
+    for entry in doc["clusters"]:
+        entry["cluster"]["server"] = f"https://127.0.0.1:{port}"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+async def test_calls_retry_and_watch_reconnects_across_an_outage(
+    kube_cluster: KubeCluster, k8s_namespace: str, proxy: FlakyProxy, tmp_path: Path
+) -> None:
+    kubeconfig = proxied_kubeconfig(kube_cluster, proxy.port, tmp_path / "kubeconfig")
+    flaky = KubernetesOrchestrator(
+        make_config(
+            kube_cluster,
+            k8s_namespace,
+            kubeconfig=kubeconfig,
+            api_backoff_initial=0.05,
+            api_backoff_max=0.5,
+            api_retry_deadline=60.0,
+        )
+    )
+    direct = KubernetesOrchestrator(make_config(kube_cluster, k8s_namespace))
+    kube = Kube(kube_cluster.api(), k8s_namespace)
+    ns = flaky.namespace("cluster")
+    recorder = EventRecorder(ns)
+    try:
+        await ns.ensure_service("u1", config(scale=1))
+        await recorder.wait_for(is_event("u1", 0, online=True), deadline_s=60)
+
+        # The API server "restarts": connections drop, new ones fail.
+        proxy.down()
+        mark = len(recorder.events)
+        # Meanwhile the service grows (through a working connection).
+        await direct.namespace("cluster").ensure_service("u1", config(scale=2))
+        await kube.uids("mz-cluster-u1", 2)
+
+        # A call made during the outage retries until the server is back.
+        ensure = asyncio.create_task(ns.ensure_service("u2", config(scale=1)))
+
+        async def retried() -> bool:
+            return proxy.refused >= 3
+
+        await poll("the orchestrator to retry against the refusing server", retried)
+        assert not ensure.done()
+        proxy.up = True
+        await asyncio.wait_for(ensure, 60)
+        assert await kube.sts("mz-cluster-u2") is not None
+
+        # The watch reconnected and caught up with what happened while it was away.
+        await recorder.wait_for(is_event("u1", 1, online=True), after=mark, deadline_s=60)
+        await recorder.wait_for(is_event("u2", 0, online=True), after=mark, deadline_s=60)
+        assert not any(is_event("u1", 0, online=False)(e) for e in recorder.events[mark:]), recorder.events
+    finally:
+        await recorder.close()

@@ -46,6 +46,8 @@ class PodWatcher:
         self._queue = queue
         self._stopped = threading.Event()
         self._response: Any = None
+        # The resourceVersion to resume from; None means list first.
+        self._version: str | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="pymz-pod-watch", daemon=True)
 
@@ -68,27 +70,26 @@ class PodWatcher:
             self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
 
     def _run(self) -> None:
-        version: str | None = None
         delay = self._config.api_backoff_initial
         core = self._client.core
         namespace = self._config.kubernetes_namespace
         while not self._stopped.is_set():
             try:
-                if version is None:
+                if self._version is None:
                     listed = self._client.call_sync(
                         core.list_namespaced_pod, namespace, label_selector=self._selector
                     )
-                    version = listed["metadata"]["resourceVersion"]
+                    self._version = listed["metadata"]["resourceVersion"]
                     self._put(("SYNC", listed.get("items") or []))
-                version = self._watch_once(version)
+                self._watch_once(self._version)
                 delay = self._config.api_backoff_initial
             except _Gone:
-                version = None
+                self._version = None
             except Exception as e:  # any failure: back off, reconnect
                 if self._stopped.is_set():
                     return
                 if status_of(e) == 410:
-                    version = None
+                    self._version = None
                     continue
                 logger.info(
                     "pod watch failed (%s: %s); retrying in %.2fs", type(e).__name__, e, delay
@@ -96,8 +97,9 @@ class PodWatcher:
                 self._stopped.wait(delay)
                 delay = min(delay * 2, self._config.api_backoff_max)
 
-    def _watch_once(self, version: str) -> str:
-        """One watch request from ``version``; returns the last version seen."""
+    def _watch_once(self, version: str) -> None:
+        """One watch request from ``version``, recording each version seen as it goes (so a
+        broken connection resumes after the last delivered event, not before it)."""
         timeout = self._config.watch_timeout_seconds
         response = self._client.core.list_namespaced_pod(
             self._config.kubernetes_namespace,
@@ -114,7 +116,7 @@ class PodWatcher:
             self._response = response
         try:
             if self._stopped.is_set():
-                return version
+                return
             for line in iter_resp_lines(response):
                 if self._stopped.is_set():
                     break
@@ -126,10 +128,9 @@ class PodWatcher:
                     if obj.get("code") == 410:
                         raise _Gone
                     raise RuntimeError(f"watch error: {obj.get('message', obj)}")
-                version = obj.get("metadata", {}).get("resourceVersion") or version
                 if kind in ("ADDED", "MODIFIED", "DELETED"):
                     self._put((kind, obj))
-            return version
+                self._version = obj.get("metadata", {}).get("resourceVersion") or self._version
         finally:
             with self._lock:
                 self._response = None
