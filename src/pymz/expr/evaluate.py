@@ -13,11 +13,12 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from pymz import errors
 from pymz.expr import relation as r
 from pymz.expr.funcs import FUNCS, INT_TYPES, check_int
-from pymz.expr.scalar import Call, ColumnRef, If, Literal, ScalarExpr
+from pymz.expr.scalar import ColumnRef, If, Literal, ScalarExpr
 from pymz.repr import Column, ScalarType
 
 Row = tuple[object, ...]
@@ -39,7 +40,7 @@ def eval_scalar(e: ScalarExpr, row: Row, env: Env = Env()) -> object:
     f = e.func
     # Short-circuit forms, so that e.g. `x <> 0 AND 1 / x > 1` and CASE-like uses of
     # coalesce do not raise on branches PostgreSQL would not evaluate.
-    if f == "and" or f == "or":
+    if f in {"and", "or"}:
         stop = f == "or"
         saw_null = False
         for a in e.args:
@@ -71,7 +72,7 @@ def _cmp_values(a: object, b: object) -> int:
     return -1 if a < b else 1  # type: ignore[operator]
 
 
-def order_key(order: Sequence[r.ColumnOrder]) -> Callable[[Row], object]:
+def order_key(order: Sequence[r.ColumnOrder]) -> Callable[[Row], Any]:
     """A sort key for rows: the given orders, then the whole row (NULLs last) as tiebreak."""
 
     def cmp(x: Row, y: Row) -> int:
@@ -116,7 +117,7 @@ class _Evaluator:
         self.bindings = dict(inputs)
         self.env = env
 
-    def run(self, e: r.RelationExpr) -> ZSet:  # noqa: C901 - one case per node type
+    def run(self, e: r.RelationExpr) -> ZSet:
         env = self.env
         if isinstance(e, r.Constant):
             out: ZSet = {}

@@ -21,7 +21,7 @@ def _agg(a: r.Aggregate) -> str:
     return f"{a.func}({arg}{extra})"
 
 
-def _line(e: r.RelationExpr) -> str:  # noqa: C901
+def _line(e: r.RelationExpr) -> str:
     if isinstance(e, r.Constant):
         rows = [f"{row}" + (f" x{d}" if d != 1 else "") for row, d in e.rows[:5]]
         more = f" ... ({len(e.rows)} rows)" if len(e.rows) > 5 else ""

@@ -9,6 +9,7 @@ NULL without calling the implementation; the others (and/or/coalesce/is_null/...
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -131,7 +132,7 @@ def _sub(a: Sequence[object], t: ScalarType) -> object:
         if isinstance(y, dt.datetime) and isinstance(x, dt.datetime):
             return _td_to_interval(x - y)
         if isinstance(y, dt.date) and not isinstance(y, dt.datetime):
-            return (x - y).days  # type: ignore[operator]
+            return (x - y).days
         if isinstance(y, int):
             return x - dt.timedelta(days=y)
     if isinstance(x, Interval) and isinstance(y, Interval):
@@ -341,7 +342,7 @@ def _date_trunc(a: Sequence[object], t: ScalarType) -> object:
     for i, p in enumerate(parts):
         if i > keep:
             repl[p] = 1 if p in ("month", "day") else 0
-    return v.replace(**repl)
+    return v.replace(**repl)  # type: ignore[arg-type]
 
 
 def _mz_now(a: Sequence[object], t: ScalarType) -> object:
@@ -449,8 +450,6 @@ def _cast(v: object, to: ScalarType) -> object:
             return parse_interval(v)
         return v
     if to == ScalarType.JSONB and isinstance(v, str):
-        import json
-
         return json.dumps(json.loads(v), separators=(", ", ": "))
     return v
 

@@ -109,7 +109,7 @@ def fold_scalar(e: ScalarExpr) -> ScalarExpr:
     return transform(e, f)
 
 
-def _fold_node(e: r.RelationExpr) -> r.RelationExpr:  # noqa: C901
+def _fold_node(e: r.RelationExpr) -> r.RelationExpr:
     if isinstance(e, r.Map):
         e = r.Map(e.input, tuple(fold_scalar(s) for s in e.scalars), e.names)
     elif isinstance(e, r.Filter):
@@ -130,13 +130,10 @@ def _fold_node(e: r.RelationExpr) -> r.RelationExpr:  # noqa: C901
         if len(inputs) == 1 and inputs[0].schema == e.schema:
             return inputs[0]
         e = r.Union(inputs) if len(inputs) > 1 else e
-    elif isinstance(e, r.Join) and any(isinstance(i, r.Constant) and not i.rows
-                                      for i in e.inputs):
+    elif isinstance(e, r.Join | r.Reduce | r.TopK | r.Negate | r.Threshold | r.FlatMap
+                    | r.Project) and any(isinstance(i, r.Constant) and not i.rows
+                                         for i in r.children(e)):
         return r.empty(e.schema)
-    elif isinstance(e, r.Reduce | r.TopK | r.Negate | r.Threshold | r.FlatMap | r.Project) \
-            and isinstance(e.input, r.Constant) and not e.input.rows:
-        if not (isinstance(e, r.Reduce) and not e.group_key and e.aggregates):
-            return r.empty(e.schema)
     # Operators whose inputs are all constants become constants (if evaluation succeeds).
     if not isinstance(e, r.Constant | r.Get | r.Let) and all(
             isinstance(i, r.Constant) for i in r.children(e)) and not _has_unfoldable(e):
@@ -221,7 +218,7 @@ def _filter(e: r.RelationExpr, preds: list[ScalarExpr]) -> r.RelationExpr:
     return r.Filter(e, tuple(preds)) if preds else e
 
 
-def _push(e: r.RelationExpr) -> r.RelationExpr:  # noqa: C901
+def _push(e: r.RelationExpr) -> r.RelationExpr:
     if not isinstance(e, r.Filter):
         return rebuild(e, _push)
     preds = [c for p in e.predicates for c in conjuncts(p)]
@@ -272,7 +269,7 @@ def _push(e: r.RelationExpr) -> r.RelationExpr:  # noqa: C901
                     if all(offs[k] <= c < offs[k] + widths[k] for c in used)]
             if used and home:
                 k = home[0]
-                per[k].append(remap(p, lambda c, o=offs[k]: c - o))
+                per[k].append(remap(p, {c: c - offs[k] for c in used}))
             else:
                 above.append(p)
         if any(per):
@@ -324,7 +321,9 @@ def _prune(e: r.RelationExpr, demand: set[int]) -> tuple[r.RelationExpr, list[in
     if isinstance(e, r.Join):
         offs = e.offsets()
         need = set(demand) | {offs[i] + c for cls in e.equivalences for i, c in cls}
-        inputs, all_cols, new_off = [], [], []
+        inputs: list[r.RelationExpr] = []
+        all_cols: list[int] = []
+        new_off: list[int] = []
         for k, i in enumerate(e.inputs):
             w = len(i.schema)
             inp, cols = _prune(i, {c - offs[k] for c in need if offs[k] <= c < offs[k] + w})

@@ -232,7 +232,7 @@ class ScalarPlanner:
 
     # --- the cases ------------------------------------------------------------------------
 
-    def _plan(self, node: exp.Expr, b: Block) -> ScalarExpr:  # noqa: C901
+    def _plan(self, node: exp.Expr, b: Block) -> ScalarExpr:
         if isinstance(node, exp.Paren):
             return self.scalar(node.this, b)
         if isinstance(node, exp.Column):

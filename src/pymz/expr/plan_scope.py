@@ -65,7 +65,7 @@ class Block:
         return [
             i for i, it in enumerate(self.items)
             if it.outer == outer and not it.hidden and it.name == name
-            and (table is None and not it.unqualified_hidden or it.table == table)
+            and ((table is None and not it.unqualified_hidden) or it.table == table)
         ]
 
     def lookup(self, table: str | None, name: str) -> ScalarExpr | None:

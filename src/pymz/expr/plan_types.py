@@ -8,6 +8,7 @@ double precision.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlglot import exp
 
@@ -58,7 +59,7 @@ def sql_type(dt: exp.Expr) -> ColType:
 
 
 def is_implicit(src: ScalarType, dst: ScalarType) -> bool:
-    if src == dst or src == T.UNKNOWN:
+    if src in (dst, T.UNKNOWN):
         return True
     if src in NUMERIC_TYPES and dst in NUMERIC_TYPES:
         return NUMERIC_LADDER.index(src) <= NUMERIC_LADDER.index(dst)
@@ -151,8 +152,6 @@ def comparable(a: ScalarType, b: ScalarType, op: str) -> ScalarType:
 
 
 def number_literal(text: str) -> Literal:
-    from decimal import Decimal
-
     if text.isdigit():
         v = int(text)
         if v < 2**31:

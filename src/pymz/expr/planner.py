@@ -110,7 +110,7 @@ def output_name(node: exp.Expr) -> str:
         return output_name(exprs[0]) if len(exprs) == 1 else "?column?"
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
-    names = {exp.GroupConcat: "string_agg", exp.LogicalAnd: "bool_and",
+    names: dict[type[exp.Expr], str] = {exp.GroupConcat: "string_agg", exp.LogicalAnd: "bool_and",
              exp.LogicalOr: "bool_or", exp.ArrayAgg: "array_agg", exp.Substring: "substr"}
     if type(node) in names:
         return names[type(node)]
@@ -162,8 +162,15 @@ class Planner(ScalarPlanner):
         if not isinstance(tree, exp.Query | exp.Values):
             raise errors.FeatureNotSupported(f"cannot plan {tree.key.upper()} statements")
         qp = self.query(tree, Outer(r.unit(), []))
-        fin = r.RowSetFinishing(tuple(qp.order), qp.limit, qp.offset, tuple(qp.out))
-        return r.PlannedQuery(qp.rel, fin, tuple(qp.names))
+        # Keep only what the finishing reads, so helper columns never reach a dataflow.
+        needed = list(dict.fromkeys([*qp.out, *(o.column for o in qp.order)]))
+        rel = qp.rel
+        if needed != list(range(len(rel.schema))):
+            rel = r.Project(rel, tuple(needed))
+        pos = {c: i for i, c in enumerate(needed)}
+        order = tuple(replace(o, column=pos[o.column]) for o in qp.order)
+        fin = r.RowSetFinishing(order, qp.limit, qp.offset, tuple(pos[c] for c in qp.out))
+        return r.PlannedQuery(rel, fin, tuple(qp.names))
 
     # --- queries --------------------------------------------------------------------------
 
@@ -239,7 +246,7 @@ class Planner(ScalarPlanner):
                 return self._ordering(o, out[hits[0]])
         return None
 
-    def select(self, s: exp.Select, outer: Outer) -> QueryPlan:  # noqa: C901
+    def select(self, s: exp.Select, outer: Outer) -> QueryPlan:
         k = len(outer.items)
         b = self.from_clause(s, outer)
         where = s.args.get("where")
@@ -274,7 +281,7 @@ class Planner(ScalarPlanner):
                     node, exp.Column) else None
                 found = [i for i, it in enumerate(b.items)
                          if not it.hidden and not it.outer
-                         and (table is None and not it.unqualified_hidden or it.table == table)]
+                         and ((table is None and not it.unqualified_hidden) or it.table == table)]
                 if table is not None and not found:
                     raise errors.UndefinedTable(f'missing FROM-clause entry for table "{table}"')
                 exprs += [ColumnRef(i) for i in found]
@@ -338,7 +345,8 @@ class Planner(ScalarPlanner):
         sel = [n.this if isinstance(n, exp.Alias) else n for n in s.expressions]
         aliases = {n.alias: n.this for n in s.expressions if isinstance(n, exp.Alias)}
         keys: list[ScalarExpr] = [ColumnRef(i) for i in range(k)]
-        for g in group_nodes:
+        for g0 in group_nodes:
+            g = g0
             if isinstance(g, exp.Literal) and not g.is_string:
                 n = int(str(g.this))
                 if not 1 <= n <= len(sel):
@@ -358,8 +366,8 @@ class Planner(ScalarPlanner):
             if e not in keys:
                 keys.append(e)
         aggs: list[r.Aggregate] = []
-        for n in agg_nodes:
-            for a in self.aggregate_parts(n, pre)[1]:
+        for node in agg_nodes:
+            for a in self.aggregate_parts(node, pre)[1]:
                 if a not in aggs:
                     aggs.append(a)
         extra = tuple(e for e in keys if not isinstance(e, ColumnRef))
@@ -501,7 +509,7 @@ class Planner(ScalarPlanner):
     def _unmatched(side: r.RelationExpr, inner: r.RelationExpr, start: int,
                    width: int) -> r.RelationExpr:
         """Rows of ``side`` without a partner in ``inner`` (whose columns start..start+width
-        are ``side``'s), with their multiplicities: side − semijoin(side, matched keys)."""
+        are ``side``'s), with their multiplicities: side - semijoin(side, matched keys)."""
         keys = r.distinct(r.Project(inner, tuple(range(start, start + width))))
         eqs = tuple(((0, i), (1, i)) for i in range(width))
         matched = r.Project(r.Join((side, keys), eqs), tuple(range(width)))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from pymz.expr.funcs import FUNCS
 from pymz.repr import Column, ScalarType
 
 
@@ -81,8 +82,6 @@ def call(func: str, *args: ScalarExpr, type: ScalarType = ScalarType.BOOL) -> Ca
 
 def scalar_type(e: ScalarExpr, schema: Sequence[Column]) -> ColType:
     """The type of ``e`` evaluated over rows of ``schema``."""
-    from pymz.expr.funcs import FUNCS
-
     if isinstance(e, ColumnRef):
         return ColType.of(schema[e.index])
     if isinstance(e, Literal):
@@ -170,8 +169,6 @@ def render(e: ScalarExpr, names: Sequence[str] | None = None) -> str:
     if isinstance(e, If):
         return (f"case when {render(e.cond, names)} then {render(e.then, names)} "
                 f"else {render(e.els, names)} end")
-    from pymz.expr.funcs import FUNCS
-
     infix = FUNCS[e.func].infix
     args = [render(a, names) for a in e.args]
     if infix is not None and len(args) == 2:
