@@ -597,6 +597,59 @@ async def test_calls_retry_and_watch_reconnects_across_an_outage(
         # The watch reconnected and caught up with what happened while it was away.
         await recorder.wait_for(is_event("u1", 1, online=True), after=mark, deadline_s=60)
         await recorder.wait_for(is_event("u2", 0, online=True), after=mark, deadline_s=60)
-        assert not any(is_event("u1", 0, online=False)(e) for e in recorder.events[mark:]), recorder.events
+        assert not any(is_event("u1", 0, online=False)(e) for e in recorder.events[mark:]), (
+            recorder.events
+        )
     finally:
         await recorder.close()
+
+
+# -- watch details ----------------------------------------------------------------------------
+
+
+async def test_watch_reports_oom_kill_from_container_status(
+    orchestrator: KubernetesOrchestrator,
+    kube: Kube,
+    recorder_factory: Callable[[Any], EventRecorder],
+) -> None:
+    ns = orchestrator.namespace("cluster")
+    recorder = recorder_factory(ns)
+    await ns.ensure_service("u1", config())
+    await recorder.wait_for(is_event("u1", 0, online=True), deadline_s=WAIT_S)
+    mark = len(recorder.events)
+    # Play the kubelet: the container was OOM-killed and the pod is no longer ready.
+    pod = (await kube.pods("mz-cluster-u1"))[0]
+    now = pod["status"]["startTime"]
+    patch = {
+        "status": {
+            "conditions": [{"type": "Ready", "status": "False", "lastTransitionTime": now}],
+            "containerStatuses": [
+                {
+                    "name": "default",
+                    "image": "pymz.invalid/clusterd:test",
+                    "imageID": "",
+                    "ready": False,
+                    "restartCount": 1,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+                    "lastState": {
+                        "terminated": {
+                            "exitCode": 137,
+                            "reason": "OOMKilled",
+                            "startedAt": now,
+                            "finishedAt": now,
+                        }
+                    },
+                }
+            ],
+        }
+    }
+    await asyncio.to_thread(
+        kube.api.request,
+        "PATCH",
+        f"/api/v1/namespaces/{kube.ns}/pods/mz-cluster-u1-0/status",
+        patch,
+        content_type="application/strategic-merge-patch+json",
+    )
+    i = await recorder.wait_for(is_event("u1", 0, online=False), after=mark, deadline_s=WAIT_S)
+    assert recorder.events[i].status.reason == "oom-killed"
+    assert str(recorder.events[i].status) == "offline(oom-killed)"
