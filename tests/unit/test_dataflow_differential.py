@@ -30,6 +30,7 @@ from pymz.compute.dataflow import (
     column,
 )
 from pymz.compute.dataflow.batch import Col
+from pymz.compute.dataflow.delta_join import DeltaJoin, Lookup
 
 SEEDS = range(6)
 KEYS = [0, 1, 2, 3, None]
@@ -256,3 +257,52 @@ def test_compaction_keeps_results_identical(seed: int) -> None:
     compacted = drive(seed, domains, build, oracles, rounds=30, compact=True,
                       check=spines_compacted)
     assert plain == compacted
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_three_way_delta_join_without_intermediate_state(seed: int) -> None:
+    """R(k, x) ⋈ S(k, y) ⋈ T(y, z): global columns R 0-1, S 2-3, T 4-5."""
+
+    def build(df: Dataflow, i: dict[str, Input]) -> dict[str, Output]:
+        r, s, t = (Filter(i[n], not_null(0)) for n in "rst")
+        r_k, s_k, s_y, t_y = Arrange(r, (0,)), Arrange(s, (0,)), Arrange(s, (1,)), Arrange(t, (0,))
+        dj = DeltaJoin([r_k, s_k, t_y], [
+            [Lookup(1, s_k, (0,)), Lookup(2, t_y, (3,))],
+            [Lookup(0, r_k, (2,)), Lookup(2, t_y, (3,))],
+            [Lookup(1, s_y, (4,)), Lookup(0, r_k, (2,))],
+        ])
+        return {"rst": Output(dj)}
+
+    def rst(s: dict[str, Bag]) -> Bag:
+        return join_bags(join_bags(s["r"], s["s"], 0, 0), s["t"], 3, 0)
+
+    drive(seed, {"r": [KEYS, SMALL], "s": [KEYS, [1, 2, None]], "t": [[1, 2, None], SMALL]},
+          build, {"rst": rst})
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_triangle_delta_join_with_two_column_keys(seed: int) -> None:
+    """R(a, b) ⋈ S(b, c) ⋈ T(a, c) on R.b = S.b, R.a = T.a, S.c = T.c."""
+
+    def build(df: Dataflow, i: dict[str, Input]) -> dict[str, Output]:
+        r_a, r_b, r_ab = Arrange(i["r"], (0,)), Arrange(i["r"], (1,)), Arrange(i["r"], (0, 1))
+        s_b, s_c = Arrange(i["s"], (0,)), Arrange(i["s"], (1,))
+        t_ac = Arrange(i["t"], (0, 1))
+        dj = DeltaJoin([r_a, s_b, t_ac], [
+            [Lookup(1, s_b, (1,)), Lookup(2, t_ac, (0, 3))],
+            [Lookup(0, r_b, (2,)), Lookup(2, t_ac, (0, 3))],
+            [Lookup(1, s_c, (5,)), Lookup(0, r_ab, (4, 2))],
+        ])
+        return {"tri": Output(dj)}
+
+    def tri(s: dict[str, Bag]) -> Bag:
+        out: Bag = Counter()
+        for ra, ma in s["r"].items():
+            for sb, mb in s["s"].items():
+                for tc, mc in s["t"].items():
+                    if ra[1] == sb[0] and ra[0] == tc[0] and sb[1] == tc[1]:
+                        out[ra + sb + tc] += ma * mb * mc
+        return out
+
+    drive(seed, {"r": [SMALL, SMALL], "s": [SMALL, SMALL], "t": [SMALL, SMALL]}, build,
+          {"tri": tri}, max_changes=6)

@@ -116,12 +116,12 @@ def concat(batches: Sequence[Batch], arity: int) -> Batch:
         return Batch.empty(arity)
     if len(parts) == 1:
         return parts[0]
-    cols = tuple(_concat_cols([b.cols[i] for b in parts]) for i in range(arity))
+    cols = tuple(concat_cols([b.cols[i] for b in parts]) for i in range(arity))
     return Batch(
         cols, np.concatenate([b.time for b in parts]), np.concatenate([b.diff for b in parts]))
 
 
-def _concat_cols(cols: list[Col]) -> Col:
+def concat_cols(cols: list[Col]) -> Col:
     kinds = {c.dtype for c in cols}
     if len(kinds) == 1:
         return np.concatenate(cols)
