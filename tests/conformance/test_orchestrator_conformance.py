@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from pymz.errors import PymzError
 from pymz.orchestrator.testing import (
     ConformanceBackend,
     EventRecorder,
@@ -26,6 +27,9 @@ from pymz.orchestrator.types import (
 )
 
 pytestmark = [pytest.mark.conformance, pytest.mark.integration]
+
+# Tests that reach the processes over the network (see conftest: not every backend can).
+needs_traffic = pytest.mark.needs_traffic
 
 PORTS = (ServicePort("ctl", 2100), ServicePort("http", 6878))
 
@@ -47,6 +51,7 @@ async def ensure_reachable(
     return service, [a["incarnation"] for a in await whoami_all(addresses)]
 
 
+@needs_traffic
 async def test_ensure_creates_scale_processes_in_index_order(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     service, incarnations = await ensure_reachable(ns, "u1", echo_config(backend, scale=3))
@@ -61,6 +66,7 @@ async def test_ensure_creates_scale_processes_in_index_order(backend: Conformanc
         assert answer["incarnation"] == incarnations[i]
 
 
+@needs_traffic
 async def test_ensure_is_idempotent(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     config = echo_config(backend, scale=2)
@@ -72,6 +78,7 @@ async def test_ensure_is_idempotent(backend: ConformanceBackend) -> None:
     assert [a["incarnation"] for a in answers] == incarnations
 
 
+@needs_traffic
 async def test_config_change_replaces_processes(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     _, old = await ensure_reachable(ns, "u1", echo_config(backend, scale=2))
@@ -89,6 +96,7 @@ async def test_config_change_replaces_processes(backend: ConformanceBackend) -> 
     await wait_until(replaced, what="processes replaced")
 
 
+@needs_traffic
 async def test_annotation_change_does_not_restart(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     _, old = await ensure_reachable(
@@ -101,6 +109,7 @@ async def test_annotation_change_does_not_restart(backend: ConformanceBackend) -
     assert [a["incarnation"] for a in answers] == old
 
 
+@needs_traffic
 async def test_scale_up_and_down(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     _, (first,) = await ensure_reachable(ns, "u1", echo_config(backend, scale=1))
@@ -132,6 +141,7 @@ def _is(id: str, index: int, *, online: bool) -> Any:
     return check
 
 
+@needs_traffic
 async def test_watch_reports_current_state_then_crash_and_restart(
     backend: ConformanceBackend,
 ) -> None:
@@ -167,6 +177,7 @@ async def test_watch_reports_current_state_then_crash_and_restart(
         await early.close()
 
 
+@needs_traffic
 async def test_drop_service(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     service, _ = await ensure_reachable(ns, "u1", echo_config(backend, scale=2))
@@ -198,6 +209,7 @@ async def test_list_services(backend: ConformanceBackend) -> None:
     assert sorted(await ns.list_services()) == ["u2"]
 
 
+@needs_traffic
 async def test_metrics_shape(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     await ensure_reachable(ns, "u1", echo_config(backend, scale=2))
@@ -208,6 +220,7 @@ async def test_metrics_shape(backend: ConformanceBackend) -> None:
         assert m.memory_bytes is None or m.memory_bytes > 0
 
 
+@needs_traffic
 async def test_namespaces_are_independent(backend: ConformanceBackend) -> None:
     assert backend.orchestrator.namespace("compute") is backend.orchestrator.namespace("compute")
     compute = backend.namespace("compute")
@@ -224,6 +237,7 @@ async def test_namespaces_are_independent(backend: ConformanceBackend) -> None:
     assert answer["incarnation"] == s_inc[0]
 
 
+@needs_traffic
 async def test_concurrent_ensures_of_different_services(backend: ConformanceBackend) -> None:
     ns = backend.namespace("cluster")
     results = await asyncio.gather(
@@ -231,3 +245,79 @@ async def test_concurrent_ensures_of_different_services(backend: ConformanceBack
     )
     addresses = {r[0].addresses("ctl")[0] for r in results}
     assert len(addresses) == 3
+
+
+# -- Contract bookkeeping without talking to the processes (runs on every backend) ------------
+
+
+async def test_watch_reports_every_process_online_current_state_first(
+    backend: ConformanceBackend,
+) -> None:
+    ns = backend.namespace("cluster")
+    early = EventRecorder(ns)
+    try:
+        await ns.ensure_service("u1", echo_config(backend, scale=3))
+        for i in range(3):
+            await early.wait_for(_is("u1", i, online=True), deadline_s=60)
+        late = EventRecorder(ns)
+        try:
+            for i in range(3):
+                await late.wait_for(_is("u1", i, online=True), deadline_s=60)
+            assert {(e.process_id, e.status.online) for e in late.events[:3]} == {
+                (0, True),
+                (1, True),
+                (2, True),
+            }
+        finally:
+            await late.close()
+    finally:
+        await early.close()
+
+
+async def test_addresses_per_process_and_port(backend: ConformanceBackend) -> None:
+    ns = backend.namespace("cluster")
+    service = await ns.ensure_service("u1", echo_config(backend, scale=3))
+    ctl, http = service.addresses("ctl"), service.addresses("http")
+    assert len(ctl) == len(http) == 3
+    assert len(set(ctl) | set(http)) == 6
+    with pytest.raises(PymzError):
+        service.addresses("no-such-port")
+    again = await ns.ensure_service("u1", echo_config(backend, scale=3))
+    assert again.addresses("ctl") == ctl
+    shrunk = await ns.ensure_service("u1", echo_config(backend, scale=2))
+    assert shrunk.addresses("ctl") == ctl[:2]
+
+
+async def test_annotation_change_and_scale_up_keep_processes_online(
+    backend: ConformanceBackend,
+) -> None:
+    ns = backend.namespace("cluster")
+    recorder = EventRecorder(ns)
+    try:
+        await ns.ensure_service("u1", echo_config(backend, scale=2, annotations={"n": "a"}))
+        for i in range(2):
+            await recorder.wait_for(_is("u1", i, online=True), deadline_s=60)
+        mark = len(recorder.events)
+        await ns.ensure_service("u1", echo_config(backend, scale=2, annotations={"n": "b"}))
+        await ns.ensure_service("u1", echo_config(backend, scale=3, annotations={"n": "b"}))
+        # Process 2 coming online orders after anything the two changes did to 0 and 1.
+        await recorder.wait_for(_is("u1", 2, online=True), after=mark, deadline_s=60)
+        offline = [e for e in recorder.events[mark:] if not e.status.online]
+        assert [e for e in offline if e.process_id in (0, 1)] == []
+    finally:
+        await recorder.close()
+
+
+async def test_drop_is_idempotent_and_namespaces_list_independently(
+    backend: ConformanceBackend,
+) -> None:
+    compute, storage = backend.namespace("compute"), backend.namespace("storage")
+    await compute.ensure_service("s1", echo_config(backend))
+    await storage.ensure_service("s1", echo_config(backend))
+    assert await compute.list_services() == ["s1"]
+    await compute.drop_service("s1")
+    assert await compute.list_services() == []
+    assert await storage.list_services() == ["s1"]
+    await compute.drop_service("s1")
+    await compute.drop_service("never-existed")
+    assert await storage.list_services() == ["s1"]
