@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from pymz.compute.dataflow import (
     TopK,
     column,
 )
-from pymz.compute.dataflow.batch import Col
+from pymz.compute.dataflow.batch import Col, TimeBuffer
 from pymz.errors import DivisionByZero, PymzError
 
 
@@ -203,3 +204,28 @@ def test_reads_outside_since_and_frontier_are_refused() -> None:
     with pytest.raises(PymzError):
         out.rows(5)
     assert bag(out, 4) == Counter({(1,): 1})
+
+
+def test_time_buffer_releases_complete_times_in_order_only() -> None:
+    buf = TimeBuffer(1)
+    buf.push(Batch.from_rows([(1,), (2,), (3,), (4,)], [9, 3, 100, 3]))
+    buf.push(Batch.from_rows([(5,)], 1))
+    assert buf.rows == 5
+    got = [(t, b.rows()) for t, b in buf.pop_before(10)]
+    assert got == [(1, [(5,)]), (3, [(2,), (4,)]), (9, [(1,)])]
+    assert buf.rows == 1  # the update at 100 waits untouched
+    assert buf.pop_before(100) == []
+
+
+def test_exact_decimal_and_big_int_sums() -> None:
+    df = Dataflow()
+    r = Input(df, 2)
+    out = Output(Reduce(r, (0,), [Agg("sum", 1), Agg("max", 1)]))
+    r.send_rows([("a", Decimal("0.1")), ("a", Decimal("0.2")), ("b", 2**62), ("b", 2**62)], 0)
+    r.send_rows([("a", Decimal("0.1"))], 1, -1)
+    r.advance_to(2)
+    df.run()
+    assert bag(out, 0) == Counter({("a", Decimal("0.3"), Decimal("0.2")): 1,
+                                   ("b", 2**63, 2**62): 1})
+    assert bag(out, 1) == Counter({("a", Decimal("0.2"), Decimal("0.2")): 1,
+                                   ("b", 2**63, 2**62): 1})

@@ -10,6 +10,8 @@ compare alike whichever dtype a column happens to have in a batch.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -214,3 +216,50 @@ def consolidate(batch: Batch, since: int = 0) -> Batch:
     rh = hash_rows(batch.cols, n)
     sel, diff = consolidation_plan(batch.cols, time, batch.diff, rh, rh)
     return Batch(tuple(c[sel] for c in batch.cols), time[sel], diff)
+
+
+class TimeBuffer:
+    """Updates waiting for their time to become complete, bucketed by time.
+
+    Each update is touched once when buffered and once when released, so updates held for
+    the future (temporal filters' retractions) cost nothing while they wait.
+    """
+
+    def __init__(self, arity: int) -> None:
+        self.arity = arity
+        self.by_time: dict[int, list[Batch]] = {}
+        self.heap: list[int] = []
+        self.rows = 0
+
+    def push(self, batch: Batch) -> None:
+        n = len(batch)
+        if n == 0:
+            return
+        self.rows += n
+        t0 = batch.time[0]
+        if bool((batch.time == t0).all()):
+            self._add(int(t0), batch)
+            return
+        order = np.argsort(batch.time, kind="stable")
+        b = batch.take(order)
+        cuts = (np.flatnonzero(b.time[1:] != b.time[:-1]) + 1).tolist()
+        for lo, hi in itertools.pairwise([0, *cuts, n]):
+            self._add(int(b.time[lo]), b.take(np.arange(lo, hi)))
+
+    def _add(self, t: int, b: Batch) -> None:
+        bucket = self.by_time.get(t)
+        if bucket is None:
+            self.by_time[t] = [b]
+            heapq.heappush(self.heap, t)
+        else:
+            bucket.append(b)
+
+    def pop_before(self, frontier: int) -> list[tuple[int, Batch]]:
+        """Release every time ``< frontier``, in increasing time order."""
+        out: list[tuple[int, Batch]] = []
+        while self.heap and self.heap[0] < frontier:
+            t = heapq.heappop(self.heap)
+            b = concat(self.by_time.pop(t), self.arity)
+            self.rows -= len(b)
+            out.append((t, b))
+        return out

@@ -12,8 +12,8 @@ from pymz.compute.dataflow.batch import (
     FOREVER,
     Batch,
     Col,
+    TimeBuffer,
     as_column,
-    before,
     concat,
     consolidate,
     hash_rows,
@@ -295,7 +295,7 @@ class Output(Operator):
         super().__init__(src.df, [src], src.arity)
         self.spine = Spine(tuple(range(src.arity)), src.arity)
         self.hold: TraceHandle = self.spine.handle()
-        self._pending: list[Batch] = []
+        self._pending = TimeBuffer(src.arity)
         self._subs: list[Subscription] = []
 
     @property
@@ -311,15 +311,13 @@ class Output(Operator):
         if len(b):
             self.spine.insert(b)
             # Kept until complete so subscriptions see every change exactly once.
-            self._pending.append(b)
+            self._pending.push(b)
         old = self.frontier
         moved = self.advance(self.input_frontier())
-        if moved or len(b):
-            pend = concat(self._pending, self.arity)
-            done = before(pend.time, self.frontier)
-            self._pending = [pend.take(~done)]
-            if self._subs and moved:
-                chunk = consolidate(pend.take(done))
+        if moved:
+            done = self._pending.pop_before(self.frontier)
+            if self._subs:
+                chunk = consolidate(concat([d for _, d in done], self.arity))
                 for s in self._subs:
                     s.chunks.append((max(old, s.as_of + 1), self.frontier, chunk))
         return moved or bool(len(b))

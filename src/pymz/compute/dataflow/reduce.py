@@ -9,16 +9,13 @@ keys, each from that key's own multiset (cost of the group, never of the whole s
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Literal
 
-import numpy as np
-
-from pymz.compute.dataflow.batch import Batch, before, concat
+from pymz.compute.dataflow.batch import Batch, TimeBuffer, concat
 from pymz.compute.dataflow.graph import Operator
 from pymz.errors import PymzError
 
@@ -30,24 +27,12 @@ class _TimeOrdered(Operator):
 
     def __init__(self, src: Operator, arity: int) -> None:
         super().__init__(src.df, [src], arity)
-        self._pending = Batch.empty(src.arity)
+        self._pending = TimeBuffer(src.arity)
 
     def _complete(self) -> Iterator[tuple[int, list[Row], list[int]]]:
-        b = concat([self._pending, self.take(0)], self.inputs[0].arity)
-        f = self.input_frontier()
-        done = before(b.time, f)
-        self._pending = b.take(~done)
-        ready = b.take(done)
-        if not len(ready):
-            return
-        order = np.argsort(ready.time, kind="stable")
-        ready = ready.take(order)
-        times = ready.time
-        cuts = np.flatnonzero(times[1:] != times[:-1]) + 1
-        rows, diffs = ready.rows(), ready.diff.tolist()
-        bounds = [0, *cuts.tolist(), len(ready)]
-        for lo, hi in itertools.pairwise(bounds):
-            yield int(times[lo]), rows[lo:hi], diffs[lo:hi]
+        self._pending.push(self.take(0))
+        for t, b in self._pending.pop_before(self.input_frontier()):
+            yield t, b.rows(), b.diff.tolist()
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         raise NotImplementedError
