@@ -306,3 +306,15 @@ def test_triangle_delta_join_with_two_column_keys(seed: int) -> None:
 
     drive(seed, {"r": [SMALL, SMALL], "s": [SMALL, SMALL], "t": [SMALL, SMALL]}, build,
           {"tri": tri}, max_changes=6)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_min_max_under_churn_in_one_large_group(seed: int) -> None:
+    def build(df: Dataflow, i: dict[str, Input]) -> dict[str, Output]:
+        return {"m": Output(Reduce(i["r"], (0,), [Agg("min", 1), Agg("max", 1)]))}
+
+    def m(s: dict[str, Bag]) -> Bag:
+        vals = [r[1] for r, c in s["r"].items() if c > 0]
+        return Counter({(1, min(vals), max(vals)): 1}) if vals else Counter()
+
+    drive(seed, {"r": [[1], list(range(60))]}, build, {"m": m}, rounds=40, max_changes=25)

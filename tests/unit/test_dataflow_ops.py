@@ -229,3 +229,22 @@ def test_exact_decimal_and_big_int_sums() -> None:
                                    ("b", 2**63, 2**62): 1})
     assert bag(out, 1) == Counter({("a", Decimal("0.2"), Decimal("0.2")): 1,
                                    ("b", 2**63, 2**62): 1})
+
+
+def test_idle_exert_compacts_outputs_to_one_run() -> None:
+    df = Dataflow()
+    r = Input(df, 1)
+    out = Output(r)
+    for t in range(50):
+        r.send_rows([(t % 5,)], t)
+        if t >= 5:
+            r.send_rows([((t - 5) % 5,)], t, -1)
+        r.advance_to(t + 1)
+        df.run()
+    want = bag(out, 49)
+    out.allow_compaction(49)
+    while df.exert(1000):
+        pass
+    assert out.spine.run_count() == 1
+    assert len(out.spine) == 5
+    assert bag(out, 49) == want

@@ -4,22 +4,23 @@ Guarantees: a collection is a multiset of rows given as updates ``(row, time, di
 columnar :class:`Batch`\\es (numpy arrays). Every :class:`Output`, read with
 ``snapshot(as_of)`` at a time its frontier has passed (and at or after its ``since``),
 equals the query recomputed from scratch on the inputs as of that time, for the operators
-here: map/filter/project/flat-map, union, negate, arrange, binary and n-way delta joins, reduce
-(count, sum, min, max), threshold, distinct, top-k and temporal filters. Handling an
-update costs O(1) amortised work plus ``O(runs · log n)`` binary searches for arrangement
-lookups, and the work of the changed keys' own groups for min/max/top-k — never a scan of
-the whole state. Arrangements (:class:`Spine`) are shared through trace handles, compacted
-to the least reader ``since``, and merged in bounded chunks per insert (see
-:class:`MergeStats`). Errors in user functions become rows of the dataflow's ``errs``
-collection and are raised by reads of an output while present.
+here: map/filter/project/flat-map, union, negate, arrange, binary and n-way delta joins,
+reduce (count, sum, min, max), threshold, distinct, top-k and temporal filters. Handling
+an update costs O(1) amortised work plus ``O(runs · log n)`` binary searches for
+arrangement lookups, ``O(log group)`` for min/max, and the changed group's own size for
+top-k, never a scan of the whole state. Arrangements (:class:`Spine`) are shared through
+trace handles, compacted to the least reader ``since``, and merged in bounded chunks per
+insert (see :class:`MergeStats`). Errors in user functions become rows of the dataflow's
+``errs`` collection and are raised by reads of an output while present.
 
 Does not guarantee: multi-dimensional (partially ordered) times or iteration; join
-planning (the renderer picks paths and arrangements); hierarchical min/max (a changed key
-rescans its own group); distribution over workers; persistence (state lives in memory).
+planning (the renderer picks paths and arrangements); incremental top-k inside a group (a
+changed group is re-sorted); distribution over workers; persistence (state lives in memory).
 Operators must be built before updates flow through the operators they read, except
 :class:`Join`, which imports what its left arrangement already holds (a :class:`DeltaJoin`
 refuses populated inputs). Key equality is Python equality with NULL = NULL, so the SQL
-renderer must drop NULL join keys itself.
+renderer must drop NULL join keys itself; user functions implement SQL NULL semantics
+themselves. Single-threaded: one caller steps a dataflow.
 """
 
 from pymz.compute.dataflow.batch import FOREVER, Batch, column, concat, consolidate

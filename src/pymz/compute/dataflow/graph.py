@@ -63,6 +63,10 @@ class Operator:
         """Process queued input; returns whether anything was emitted or the frontier moved."""
         raise NotImplementedError
 
+    def spines(self) -> list[Spine]:
+        """Arrangements this operator maintains (for idle merging)."""
+        return []
+
     def advance(self, frontier: int) -> bool:
         moved = frontier != self.frontier
         self.frontier = frontier
@@ -91,6 +95,14 @@ class Dataflow:
             if not self.step():
                 return
         raise InternalError(f"dataflow {self.name} did not quiesce")
+
+    def exert(self, fuel: int) -> int:
+        """Idle merging/compaction of every arrangement, about ``fuel`` rows each; 0 when done."""
+        work = self.errs.exert(fuel)
+        for op in self.operators:
+            for sp in op.spines():
+                work += sp.exert(fuel)
+        return work
 
     def frontier(self) -> int:
         """Least frontier of all operators: every time below it is final everywhere."""

@@ -178,6 +178,9 @@ class Arrange(Operator):
         self.key = tuple(key)
         self.spine = Spine(self.key, src.arity, fuel_factor=fuel_factor)
 
+    def spines(self) -> list[Spine]:
+        return [self.spine]
+
     def run(self) -> bool:
         b = self.take(0)
         if len(b):
@@ -301,6 +304,9 @@ class Output(Operator):
     @property
     def since(self) -> int:
         return self.spine.since
+
+    def spines(self) -> list[Spine]:
+        return [self.spine]
 
     def allow_compaction(self, since: int) -> None:
         """Reads below ``since`` are no longer needed (clamped to the frontier)."""

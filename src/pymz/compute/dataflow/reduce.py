@@ -3,12 +3,14 @@
 Timestamps are totally ordered and each operator handles time ``t`` only after its input
 frontier passed ``t``, in increasing order, so its state is the input accumulated up to
 the last handled time: a hash map per key (the collapsed trace). Handling an update costs
-O(1) dict work for accumulable aggregates; min/max and top-k recompute only the changed
-keys, each from that key's own multiset (cost of the group, never of the whole state).
+O(1) dict work for accumulable aggregates and O(log group) for min/max (a heap per group
+with lazy deletion); top-k recomputes only the changed groups, each from its own multiset
+(the cost of the group, never of the whole state).
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -61,6 +63,56 @@ class Agg:
     col: int | None = None
 
 
+class _Desc:
+    """Reverses ordering so a min-heap yields maxima."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __lt__(self, other: _Desc) -> bool:
+        return bool(other.v < self.v)
+
+
+class _Extremum:
+    """A value multiset with its min (or max) in O(log n) amortised per change.
+
+    A heap with lazy deletion: entries whose count fell to zero are dropped when they reach
+    the top; the heap is rebuilt when stale entries outnumber live values.
+    """
+
+    __slots__ = ("counts", "desc", "heap")
+
+    def __init__(self, desc: bool) -> None:
+        self.counts: dict[Any, int] = {}
+        self.heap: list[Any] = []
+        self.desc = desc
+
+    def add(self, v: Any, d: int) -> None:
+        old = self.counts.get(v, 0)
+        new = old + d
+        if new:
+            self.counts[v] = new
+        else:
+            del self.counts[v]
+        if old <= 0 < new:
+            heapq.heappush(self.heap, _Desc(v) if self.desc else v)
+            if len(self.heap) > 2 * len(self.counts) + 16:
+                self.heap = [_Desc(x) if self.desc else x
+                             for x, m in self.counts.items() if m > 0]
+                heapq.heapify(self.heap)
+
+    def best(self) -> Any:
+        heap, counts = self.heap, self.counts
+        while heap:
+            top = heap[0].v if self.desc else heap[0]
+            if counts.get(top, 0) > 0:
+                return top
+            heapq.heappop(heap)
+        return None
+
+
 class _Group:
     __slots__ = ("count", "nn", "sums", "vals")
 
@@ -68,7 +120,7 @@ class _Group:
         self.count = 0
         self.nn = [0] * naggs
         self.sums: list[Any] = [0] * naggs
-        self.vals: list[Counter[Any] | None] = [None] * naggs
+        self.vals: list[_Extremum | None] = [None] * naggs
 
 
 class Reduce(_TimeOrdered):
@@ -76,7 +128,7 @@ class Reduce(_TimeOrdered):
 
     A group exists while its row count is positive. count and sum are accumulated exactly
     (Python ints / Decimal); sum of no non-NULL value is NULL. min/max keep the group's value
-    multiset and are recomputed for changed groups only. A negative group count is an error.
+    multiset in a heap (O(log group) per change). A negative group count is an error.
     count(DISTINCT x) is ``Reduce(Distinct(Project(key + x)), key, [count(x)])``.
     """
 
@@ -98,9 +150,8 @@ class Reduce(_TimeOrdered):
             elif a.kind == "sum":
                 vals.append(g.sums[i] if g.nn[i] > 0 else None)
             else:
-                c = g.vals[i]
-                live = [v for v, m in c.items() if m > 0] if c else []
-                vals.append((min(live) if a.kind == "min" else max(live)) if live else None)
+                e = g.vals[i]
+                vals.append(e.best() if e is not None else None)
         return (*k, *vals)
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
@@ -124,12 +175,10 @@ class Reduce(_TimeOrdered):
                 if a.kind == "sum":
                     g.sums[i] += v * d
                 elif a.kind in ("min", "max"):
-                    c = g.vals[i]
-                    if c is None:
-                        c = g.vals[i] = Counter()
-                    c[v] += d
-                    if c[v] == 0:
-                        del c[v]
+                    e = g.vals[i]
+                    if e is None:
+                        e = g.vals[i] = _Extremum(a.kind == "max")
+                    e.add(v, d)
         out: list[tuple[Row, int]] = []
         for k, before_row in old.items():
             g = groups[k]
