@@ -248,3 +248,23 @@ def test_idle_exert_compacts_outputs_to_one_run() -> None:
     assert out.spine.run_count() == 1
     assert len(out.spine) == 5
     assert bag(out, 49) == want
+
+
+def test_negative_multiplicity_error_is_retracted_when_fixed() -> None:
+    df = Dataflow()
+    r = Input(df, 1)
+    out = Output(Reduce(r, (0,), [Agg("count")]))
+    sub = out.subscribe()  # before anything is complete: changes only
+    r.send_rows([(1,)], 0, -1)  # a retraction without an insertion
+    r.send_rows([(1,)], 1, 1)
+    r.advance_to(2)
+    df.run()
+    with pytest.raises(PymzError, match="non-positive multiplicity"):
+        out.rows(0)
+    assert bag(out, 1) == Counter()
+    r.send_rows([(1,)], 2, 1)
+    r.advance_to(3)
+    df.run()
+    assert bag(out, 2) == Counter({(1, 1): 1})
+    chunks = sub.poll()
+    assert [(lo, up) for lo, up, _ in chunks] == [(0, 2), (2, 3)]

@@ -330,9 +330,12 @@ class Output(Operator):
 
     def subscribe(self) -> Subscription:
         """Start at the current time: a snapshot as of ``frontier - 1``, then changes."""
-        as_of = max(self.frontier - 1, self.since)
-        s = Subscription(as_of)
-        s.chunks.append((0, as_of + 1, self.snapshot(as_of)))
+        if self.frontier == 0:
+            s = Subscription(-1)  # nothing is complete yet: changes only
+        else:
+            as_of = max(self.frontier - 1, self.since)
+            s = Subscription(as_of)
+            s.chunks.append((0, as_of + 1, self.snapshot(as_of)))
         self._subs.append(s)
         return s
 

@@ -50,9 +50,11 @@ class _TimeOrdered(Operator):
         self.emit(b)
         return self.advance(self.input_frontier()) or bool(len(b))
 
-    def negative(self, t: int, what: str) -> None:
-        self.df.report([(PymzError(f"non-positive multiplicity in {what}",
-                                   sqlstate="XX000"), t, 1)])
+    def negative(self, t: int, what: str, *, was: bool, now: bool) -> None:
+        """Keep ``errs`` holding one error per key whose multiplicity is negative."""
+        if was != now:
+            self.df.report([(PymzError(f"non-positive multiplicity in {what}",
+                                       sqlstate="XX000"), t, 1 if now else -1)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,14 +158,14 @@ class Reduce(_TimeOrdered):
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         key, aggs, groups = self.key, self.aggs, self.groups
-        old: dict[Row, Row | None] = {}
+        old: dict[Row, tuple[Row | None, int]] = {}
         for row, d in zip(rows, diffs, strict=True):
             k = tuple(row[i] for i in key)
             g = groups.get(k)
             if g is None:
                 g = groups[k] = _Group(len(aggs))
             if k not in old:
-                old[k] = self._output(k, g)
+                old[k] = (self._output(k, g), g.count)
             g.count += d
             for i, a in enumerate(aggs):
                 if a.col is None:
@@ -180,10 +182,9 @@ class Reduce(_TimeOrdered):
                         e = g.vals[i] = _Extremum(a.kind == "max")
                     e.add(v, d)
         out: list[tuple[Row, int]] = []
-        for k, before_row in old.items():
+        for k, (before_row, before_count) in old.items():
             g = groups[k]
-            if g.count < 0:
-                self.negative(t, "reduce")
+            self.negative(t, "reduce", was=before_count < 0, now=g.count < 0)
             after = self._output(k, g)
             if before_row != after:
                 if before_row is not None:
@@ -223,8 +224,8 @@ class Threshold(_TimeOrdered):
                 counts[r] = new
             else:
                 counts.pop(r, None)
-            if self.distinct and new < 0:
-                self.negative(t, "distinct")
+            if self.distinct:
+                self.negative(t, "distinct", was=old < 0, now=new < 0)
             delta = f(new) - f(old)
             if delta:
                 out.append((r, delta))
@@ -270,19 +271,19 @@ class TopK(_TimeOrdered):
         return Counter(items[self.offset:end])
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
-        changed: set[Row] = set()
+        was_negative: dict[Row, bool] = {}
         for r, d in zip(rows, diffs, strict=True):
             k = tuple(r[i] for i in self.key)
             g = self.groups.setdefault(k, Counter())
+            if k not in was_negative:
+                was_negative[k] = any(m < 0 for m in g.values())
             g[r] += d
             if g[r] == 0:
                 del g[r]
-            changed.add(k)
         out: list[tuple[Row, int]] = []
-        for k in changed:
+        for k, was in was_negative.items():
             g = self.groups.get(k, Counter())
-            if any(m < 0 for m in g.values()):
-                self.negative(t, "top-k")
+            self.negative(t, "top-k", was=was, now=any(m < 0 for m in g.values()))
             new = self._top(g)
             old = self.shown.get(k, Counter())
             for r in set(new) | set(old):
