@@ -400,6 +400,9 @@ def _cast(v: object, to: ScalarType) -> object:
                 return False
             raise ValueError(v)
         return bool(v)
+    if to == ScalarType.MZ_TIMESTAMP and isinstance(v, dt.datetime):
+        aware = v if v.tzinfo is not None else v.replace(tzinfo=dt.UTC)
+        return int(aware.timestamp() * 1000)
     if to in INT_TYPES or to in (ScalarType.OID, ScalarType.MZ_TIMESTAMP):
         if isinstance(v, str):
             v = int(v.strip())

@@ -123,6 +123,9 @@ def _fold_node(e: r.RelationExpr) -> r.RelationExpr:
         e = r.Filter(e.input, preds)
     elif isinstance(e, r.Project) and e.outputs == tuple(range(len(e.input.schema))):
         return e.input
+    elif isinstance(e, r.Project) and isinstance(e.input, r.Project):
+        inner = e.input
+        return _fold_node(r.Project(inner.input, tuple(inner.outputs[i] for i in e.outputs)))
     elif isinstance(e, r.Union):
         inputs = tuple(i for i in e.inputs if not (isinstance(i, r.Constant) and not i.rows))
         if not inputs:
@@ -349,7 +352,11 @@ def _prune(e: r.RelationExpr, demand: set[int]) -> tuple[r.RelationExpr, list[in
         where = {c: i for i, c in enumerate(cols)}
         fm = r.FlatMap(inp, e.func, tuple(remap(a, where) for a in e.args), e.columns)
         return fm, cols + list(range(w, n))
-    return rebuild(e, push_projections), list(range(n))
+    new = rebuild(e, push_projections)
+    if len(demand) < n:
+        keep = sorted(demand)
+        return r.Project(new, tuple(keep)), keep
+    return new, list(range(n))
 
 
 def push_projections(e: r.RelationExpr) -> r.RelationExpr:
@@ -374,7 +381,7 @@ def optimize(e: r.RelationExpr) -> r.RelationExpr:
         e = push_predicates(e)
         e = extract_join_equivalences(e)
         e = fold_constants(e)
-        e = push_projections(e)
+        e = fold_constants(push_projections(e))
         if e == before:
             break
     return e

@@ -61,6 +61,9 @@ def sql_type(dt: exp.Expr) -> ColType:
 def is_implicit(src: ScalarType, dst: ScalarType) -> bool:
     if src in (dst, T.UNKNOWN):
         return True
+    if dst == T.MZ_TIMESTAMP:
+        # As in Materialize: integers (epoch ms), numeric and timestamps cast implicitly.
+        return src in INT_TYPES or src in (T.NUMERIC, T.TIMESTAMP, T.TIMESTAMPTZ)
     if src in NUMERIC_TYPES and dst in NUMERIC_TYPES:
         return NUMERIC_LADDER.index(src) <= NUMERIC_LADDER.index(dst)
     if src in TEXT_TYPES and dst in TEXT_TYPES:
@@ -93,6 +96,11 @@ def coerce(e: ScalarExpr, src: ColType, dst: ScalarType, *, explicit: bool = Fal
         return e
     if isinstance(e, Literal) and e.type == T.UNKNOWN:
         return Literal(None if e.value is None else cast_value(e.value, dst), dst)
+    if isinstance(e, Literal) and not e.is_array and (explicit or is_implicit(e.type, dst)):
+        try:
+            return Literal(None if e.value is None else cast_value(e.value, dst), dst)
+        except errors.PymzError:
+            pass  # e.g. an out-of-range literal: fails when (and if) it is evaluated
     if src.is_array:
         raise errors.DatatypeMismatch(f"cannot cast array to {dst.type_name}")
     if not explicit and not is_implicit(src.scalar, dst):
@@ -115,6 +123,9 @@ def arith_type(op: str, a: ScalarType, b: ScalarType) -> tuple[ScalarType, Scala
     if a in NUMERIC_TYPES and b in NUMERIC_TYPES:
         t = common_type([a, b])
         return t, t, t
+    mz = T.MZ_TIMESTAMP
+    if op in ("add", "sub") and mz in (a, b) and {a, b} <= {mz, *INT_TYPES}:
+        return mz, mz, mz
     temporal = {
         ("add", T.DATE, T.INT4): T.DATE, ("add", T.INT4, T.DATE): T.DATE,
         ("sub", T.DATE, T.INT4): T.DATE, ("sub", T.DATE, T.DATE): T.INT4,

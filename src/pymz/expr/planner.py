@@ -707,6 +707,10 @@ class Planner(ScalarPlanner):
         k = len(cols)
         if len(s.schema) != k + 1:
             raise errors.SqlSyntaxError("subquery must return only one column")
+        if self._at_most_one_row(q):
+            at = self._attach(b, wrap_s(s), cols)
+            b.rel = wrap_b(b.rel)
+            return ColumnRef(at + k)
         counts = r.Reduce(s, tuple(range(k)), (r.Aggregate("count", TRUE),))
         bad = r.Filter(counts, (Call("gt", (ColumnRef(k), Literal(1, T.INT8)), T.BOOL),))
         vt = s.schema[k]
@@ -717,6 +721,24 @@ class Planner(ScalarPlanner):
         at = self._attach(b, wrap_s(r.Union((s, guard))), cols)
         b.rel = wrap_b(b.rel)
         return ColumnRef(at + k)
+
+    @staticmethod
+    def _at_most_one_row(q: exp.Expr) -> bool:
+        """Syntactically at most one row per outer binding: an aggregate without GROUP BY
+        (or HAVING), or LIMIT 0/1. Such subqueries need no cardinality guard."""
+        if not isinstance(q, exp.Select):
+            return False
+        limit = q.args.get("limit")
+        if limit is not None:
+            try:
+                n = _int_clause(limit, "LIMIT")
+            except errors.PymzError:
+                n = None
+            if n is not None and n <= 1:
+                return True
+        return (q.args.get("group") is None and q.args.get("having") is None
+                and any(find_aggs(e) for e in q.expressions)
+                and not any(isinstance(n, exp.Window) for n in q.walk()))
 
     def subquery_exists(self, q: exp.Expr, b: Block) -> ScalarExpr:
         wrap_b = self._share_outer(b)
