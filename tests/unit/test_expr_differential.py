@@ -92,6 +92,8 @@ QUERIES: list[tuple[str, bool]] = [
     ("select a, (select d from u where u.a = t.a order by d desc nulls last limit 1) "
      "from t", False),
     ("select t.a, u.d from t left join u using (a)", False),
+    ("select a, b, d from t join u using (a)", False),
+    ("select * from t join u using (a)", False),
     ("select a, t.c, u.d from t full join u using (a)", False),
     ("select t.a, g from t, generate_series(1, t.c) g", False),
     ("with x as (select a from t where c > 1) select * from x union all select * from x",

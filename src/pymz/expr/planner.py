@@ -13,7 +13,7 @@ mode (outer names resolve to typed NULL placeholders and are collected), then fo
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import sqlglot
 from sqlglot import exp
@@ -21,16 +21,21 @@ from sqlglot.errors import ParseError, TokenError
 
 from pymz import errors
 from pymz.expr import relation as r
-from pymz.expr.plan_scalar import ScalarPlanner, find_aggs, ident, typeof
+from pymz.expr.plan_scalar import find_aggs, ident, typeof
 from pymz.expr.plan_scope import AggSlot, Block, GroupCtx, Item
+from pymz.expr.plan_subquery import (
+    Outer,
+    QueryPlan,
+    SubqueryPlanner,
+    Wrap,
+    int_clause,
+    nulls,
+)
 from pymz.expr.plan_types import coerce, common_type
 from pymz.expr.scalar import (
-    FALSE,
-    TRUE,
     Call,
     ColType,
     ColumnRef,
-    If,
     Literal,
     ScalarExpr,
     scalar_type,
@@ -40,37 +45,6 @@ from pymz.repr import Column, ScalarType
 T = ScalarType
 # Resolves a (possibly schema-qualified) relation name to (global id, columns), or None.
 Catalog = Callable[[tuple[str, ...]], tuple[str, Sequence[Column]] | None]
-Wrap = Callable[[r.RelationExpr], r.RelationExpr]
-
-
-@dataclass
-class Outer:
-    base: r.RelationExpr
-    items: list[Item]
-    parent: Block | None = None
-    collected: set[int] | None = None
-
-
-@dataclass
-class QueryPlan:
-    """A planned query: ``rel`` has the outer prefix (``k`` columns), then whatever it needs;
-    ``out`` are the output columns. ORDER BY/LIMIT are kept aside for the caller."""
-
-    rel: r.RelationExpr
-    k: int
-    out: list[int]
-    names: list[str]
-    order: list[r.ColumnOrder] = field(default_factory=list)
-    limit: int | None = None
-    offset: int = 0
-
-    def lowered(self) -> r.RelationExpr:
-        """Prefix + output columns; LIMIT/OFFSET become a TopK per outer binding."""
-        rel = self.rel
-        if self.limit is not None or self.offset:
-            rel = r.TopK(rel, tuple(range(self.k)), tuple(self.order), self.limit, self.offset)
-        cols = (*range(self.k), *self.out)
-        return rel if cols == tuple(range(len(rel.schema))) else r.Project(rel, cols)
 
 
 def parse(sql: str) -> exp.Expr:
@@ -119,27 +93,11 @@ def output_name(node: exp.Expr) -> str:
     return "?column?"
 
 
-def _int_clause(node: exp.Expr | None, what: str) -> int | None:
-    if node is None:
-        return None
-    e = node.args.get("expression") if isinstance(node, exp.Limit | exp.Offset) else node
-    if e is None or (isinstance(e, exp.Var) and e.name.upper() == "ALL") or isinstance(
-            e, exp.Null):
-        return None
-    if isinstance(e, exp.Literal) and not e.is_string and str(e.this).isdigit():
-        return int(e.this)
-    raise errors.FeatureNotSupported(f"{what} must be a non-negative integer constant")
-
-
-def _nulls(schema: r.Schema) -> tuple[ScalarExpr, ...]:
-    return tuple(Literal(None, c.type, c.is_array) for c in schema)
-
-
 def _is_unit(rel: r.RelationExpr) -> bool:
     return rel == r.unit()
 
 
-class Planner(ScalarPlanner):
+class Planner(SubqueryPlanner):
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.ctes: list[dict[str, tuple[r.RelationExpr, list[str]]]] = []
@@ -207,8 +165,8 @@ class Planner(ScalarPlanner):
         """ORDER BY/LIMIT/OFFSET on a set operation or parenthesized query (by output name
         or position only)."""
         order = q.args.get("order")
-        limit = _int_clause(q.args.get("limit"), "LIMIT")
-        offset = _int_clause(q.args.get("offset"), "OFFSET")
+        limit = int_clause(q.args.get("limit"), "LIMIT")
+        offset = int_clause(q.args.get("offset"), "OFFSET")
         if order is None and limit is None and offset is None:
             return qp
         if qp.limit is not None or qp.offset:
@@ -321,8 +279,8 @@ class Planner(ScalarPlanner):
                                            "appear in select list", sqlstate="42P10")
                 keys.append(replace(ko, column=k + out.index(ko.column)))
             outs = list(range(k, k + len(out)))
-            return QueryPlan(rel, k, outs, names, keys, _int_clause(s.args.get("limit"),
-                             "LIMIT"), _int_clause(s.args.get("offset"), "OFFSET") or 0)
+            return QueryPlan(rel, k, outs, names, keys, int_clause(s.args.get("limit"),
+                             "LIMIT"), int_clause(s.args.get("offset"), "OFFSET") or 0)
 
         keys = []
         for o in (order.expressions if order is not None else []):
@@ -335,8 +293,8 @@ class Planner(ScalarPlanner):
                     b.add_hidden(r.Map(b.rel, (e,)))
                     ko = self._ordering(o, b.width - 1)
             keys.append(ko)
-        return QueryPlan(b.rel, k, out, names, keys, _int_clause(s.args.get("limit"), "LIMIT"),
-                         _int_clause(s.args.get("offset"), "OFFSET") or 0)
+        return QueryPlan(b.rel, k, out, names, keys, int_clause(s.args.get("limit"), "LIMIT"),
+                         int_clause(s.args.get("offset"), "OFFSET") or 0)
 
     def _group(self, s: exp.Select, pre: Block, outer: Outer, k: int,
                agg_nodes: list[exp.Expr]) -> Block:
@@ -414,6 +372,7 @@ class Planner(ScalarPlanner):
         sources: list[exp.Expr] = [from_.this] if from_ is not None else []
         sources += list(s.args.get("joins") or [])
         for src in sources:
+            left_width = b.width
             join = src if isinstance(src, exp.Join) else None
             item = join.this if join is not None else src
             side = (join.side or "").upper() if join is not None else ""
@@ -434,18 +393,25 @@ class Planner(ScalarPlanner):
                     b.rel = r.Join((b.rel, rel))
                     b.items += items
             if join is not None:
-                self._join_condition(b, join, len(b.items) - 0)
+                self._join_condition(b, join, left_width)
         return b
 
-    def _join_condition(self, b: Block, join: exp.Join, _w: int) -> None:
+    def _join_condition(self, b: Block, join: exp.Join, lw: int) -> None:
         on = join.args.get("on")
-        using = join.args.get("using")
+        using = [ident(u) for u in join.args.get("using") or []]
         if on is not None:
             w0 = b.width
             b.rel = r.Filter(b.rel, (self.predicate(on, b, "JOIN/ON"),))
             b.truncate(w0)
-        if using:
-            raise errors.FeatureNotSupported("JOIN ... USING is only supported for outer joins")
+        preds: list[ScalarExpr] = []
+        for u in using:
+            li = self._using_col(b.items[:lw], u, "left")
+            ri = lw + self._using_col(b.items[lw:], u, "right")
+            preds.append(self.compare_planned("eq", "=", ColumnRef(li), ColumnRef(ri),
+                                              b.rel.schema))
+            b.items[ri] = replace(b.items[ri], unqualified_hidden=True)
+        if preds:
+            b.rel = r.Filter(b.rel, tuple(preds))
 
     def _outer_join(self, b: Block, rrel: r.RelationExpr, ritems: list[Item], join: exp.Join,
                     side: str) -> None:
@@ -472,9 +438,9 @@ class Planner(ScalarPlanner):
         inner, wrap_i = self.bind(inner)
         parts: list[r.RelationExpr] = [inner]
         if side in ("LEFT", "FULL"):
-            parts.append(r.Map(self._unmatched(lrel, inner, 0, a), _nulls(rrel.schema)))
+            parts.append(r.Map(self._unmatched(lrel, inner, 0, a), nulls(rrel.schema)))
         if side in ("RIGHT", "FULL"):
-            padded = r.Map(self._unmatched(rrel, inner, a, w), _nulls(lrel.schema))
+            padded = r.Map(self._unmatched(rrel, inner, a, w), nulls(lrel.schema))
             parts.append(r.Project(padded, (*range(w, w + a), *range(w))))
         b.rel = wrap_l(wrap_r(wrap_i(r.Union(tuple(parts)))))
         schema = b.rel.schema
@@ -667,120 +633,3 @@ class Planner(ScalarPlanner):
                                    (*range(k), *range(w, w + width))))
         rel = parts[0] if len(parts) == 1 else r.Union(tuple(parts))
         return QueryPlan(rel, k, list(range(k, k + width)), names)
-
-    # --- subqueries in expressions --------------------------------------------------------
-
-    def plan_subquery(self, q: exp.Expr, b: Block, extra: Sequence[int] = ()
-                      ) -> tuple[r.RelationExpr, list[int]]:
-        """Plan ``q`` as a subquery of ``b``: its result has the outer columns it uses
-        (``cols`` of b, plus ``extra``) as a prefix."""
-        probe = Outer(r.unit(), [], parent=b, collected=set())
-        first = self.query(q, probe)
-        cols = sorted((probe.collected or set()) | set(extra))
-        if not cols:
-            return first.lowered(), []
-        d = r.distinct(r.Project(b.rel, tuple(cols)))
-        items = [replace(b.items[c], hidden=False) if c in extra else b.items[c] for c in cols]
-        qp = self.query(q, Outer(d, items, parent=b, collected=set()))
-        return qp.lowered(), cols
-
-    def _attach(self, b: Block, s: r.RelationExpr, cols: list[int]) -> int:
-        """Left-join ``s`` (at most one row per key) onto ``b`` on ``cols`` = s's prefix;
-        returns the position of s's first column in ``b``."""
-        a = b.width
-        eqs = tuple(((0, c), (1, i)) for i, c in enumerate(cols))
-        inner, wrap = self.bind(r.Join((b.rel, s), eqs))
-        unmatched = r.Union((b.rel, r.Negate(r.Project(inner, tuple(range(a))))))
-        b.add_hidden(wrap(r.Union((inner, r.Map(unmatched, _nulls(s.schema))))))
-        return a
-
-    def _share_outer(self, b: Block) -> Wrap:
-        """Bind the block's relation (used by the subquery's D and by the join back)."""
-        rel, wrap = self.bind(b.rel)
-        b.rel = rel
-        return wrap
-
-    def subquery_value(self, q: exp.Expr, b: Block) -> ScalarExpr:
-        wrap_b = self._share_outer(b)
-        s, cols = self.plan_subquery(q, b)
-        s, wrap_s = self.bind(s)
-        k = len(cols)
-        if len(s.schema) != k + 1:
-            raise errors.SqlSyntaxError("subquery must return only one column")
-        if self._at_most_one_row(q):
-            at = self._attach(b, wrap_s(s), cols)
-            b.rel = wrap_b(b.rel)
-            return ColumnRef(at + k)
-        counts = r.Reduce(s, tuple(range(k)), (r.Aggregate("count", TRUE),))
-        bad = r.Filter(counts, (Call("gt", (ColumnRef(k), Literal(1, T.INT8)), T.BOOL),))
-        vt = s.schema[k]
-        err = Call("raise_error", (
-            Literal("more than one row returned by a subquery used as an expression", T.TEXT),
-            Literal("21000", T.TEXT)), vt.type, vt.is_array)
-        guard = r.Project(r.Map(bad, (err,)), (*range(k), k + 1))
-        at = self._attach(b, wrap_s(r.Union((s, guard))), cols)
-        b.rel = wrap_b(b.rel)
-        return ColumnRef(at + k)
-
-    @staticmethod
-    def _at_most_one_row(q: exp.Expr) -> bool:
-        """Syntactically at most one row per outer binding: an aggregate without GROUP BY
-        (or HAVING), or LIMIT 0/1. Such subqueries need no cardinality guard."""
-        if not isinstance(q, exp.Select):
-            return False
-        limit = q.args.get("limit")
-        if limit is not None:
-            try:
-                n = _int_clause(limit, "LIMIT")
-            except errors.PymzError:
-                n = None
-            if n is not None and n <= 1:
-                return True
-        return (q.args.get("group") is None and q.args.get("having") is None
-                and any(find_aggs(e) for e in q.expressions)
-                and not any(isinstance(n, exp.Window) for n in q.walk()))
-
-    def subquery_exists(self, q: exp.Expr, b: Block) -> ScalarExpr:
-        wrap_b = self._share_outer(b)
-        s, cols = self.plan_subquery(q, b)
-        k = len(cols)
-        found = r.Map(r.distinct(r.Project(s, tuple(range(k)))), (TRUE,))
-        at = self._attach(b, found, cols)
-        b.rel = wrap_b(b.rel)
-        return Call("is_true", (ColumnRef(at + k),), T.BOOL)
-
-    def subquery_any(self, lhs: exp.Expr, op: str, q: exp.Expr, b: Block,
-                     all_: bool) -> ScalarExpr:
-        x, _ = self.typed(lhs, b)
-        if isinstance(x, ColumnRef):
-            xi = x.index
-        else:
-            b.add_hidden(r.Map(b.rel, (x,)))
-            xi = b.width - 1
-        wrap_b = self._share_outer(b)
-        s, cols = self.plan_subquery(q, b, [xi])
-        k = len(cols)
-        if len(s.schema) != k + 1:
-            raise errors.SqlSyntaxError("subquery has too many columns")
-        cmp = self.compare_planned(op, op, ColumnRef(cols.index(xi)), ColumnRef(k), s.schema)
-
-        def lit(n: int) -> Literal:
-            return Literal(n, T.INT4)
-
-        # One code per row: 2 = comparison true, 1 = NULL, 0 = false; ANY takes the max,
-        # ALL the min, which gives SQL's three-valued quantified comparison.
-        if all_:
-            code: ScalarExpr = If(Call("is_false", (cmp,), T.BOOL), lit(0),
-                                  If(Call("is_null", (cmp,), T.BOOL), lit(1), lit(2)))
-        else:
-            code = If(Call("is_true", (cmp,), T.BOOL), lit(2),
-                      If(Call("is_null", (cmp,), T.BOOL), lit(1), lit(0)))
-        red = r.Reduce(r.Map(s, (code,)), tuple(range(k)),
-                       (r.Aggregate("min" if all_ else "max", ColumnRef(k + 1)),))
-        at = self._attach(b, red, cols)
-        b.rel = wrap_b(b.rel)
-        m = ColumnRef(at + k)
-        null_bool = Literal(None, T.BOOL)
-        tail = If(Call("eq", (m, lit(2)), T.BOOL), TRUE,
-                  If(Call("eq", (m, lit(1)), T.BOOL), null_bool, FALSE))
-        return If(Call("is_null", (m,), T.BOOL), TRUE, tail) if all_ else tail
