@@ -93,6 +93,16 @@ QUERIES: list[tuple[str, bool]] = [
      "from t", False),
     ("select t.a, u.d from t left join u using (a)", False),
     ("select a, b, d from t join u using (a)", False),
+    ("select a, count(*) filter (where c > 1), sum(c) filter (where b = 'a') from t "
+     "group by a", False),
+    ("select count(*) filter (where c is null) from t", False),
+    ("select distinct on (a) a, c from t order by a nulls first, c desc nulls last", True),
+    ("select distinct on (b) b, a from t order by b nulls last, a nulls last, c nulls last",
+     True),
+    ("select t.a, s.m from t, lateral (select max(d) as m from u where u.a = t.a) s", False),
+    ("select t.a, s.d from t cross join lateral (select d from u where u.d > t.c) s", False),
+    ("select t.a, s.d from t, lateral (select d from u where u.a = t.a "
+     "order by d nulls last limit 1) s", False),
     ("select * from t join u using (a)", False),
     ("select a, t.c, u.d from t full join u using (a)", False),
     ("select t.a, g from t, generate_series(1, t.c) g", False),

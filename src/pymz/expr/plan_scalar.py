@@ -71,6 +71,8 @@ SQLGLOT_FUNCS: dict[type[exp.Expr], str] = {
 
 
 def agg_name(node: exp.Expr) -> str | None:
+    if isinstance(node, exp.Filter):
+        return agg_name(node.this)
     for cls, name in AGG_CLASSES.items():
         if type(node) is cls:
             return name
@@ -183,6 +185,24 @@ class ScalarPlanner:
     def aggregate_parts(self, node: exp.Expr, pre: Block) -> tuple[str, list[r.Aggregate]]:
         name = agg_name(node)
         assert name is not None
+        cond: ScalarExpr | None = None
+        if isinstance(node, exp.Filter):
+            # agg(x) FILTER (WHERE c) = agg(CASE WHEN c THEN x END) for NULL-ignoring aggs.
+            if name in ("array_agg", "jsonb_agg"):
+                raise errors.FeatureNotSupported(f"FILTER on {name} is not supported")
+            where = node.expression
+            cond = self.predicate(where.this if isinstance(where, exp.Where) else where, pre,
+                                  "FILTER")
+            node = node.this
+        kind, parts = self._aggregate_parts(node, pre, name)
+        if cond is None:
+            return kind, parts
+        return kind, [r.Aggregate(a.func, If(cond, a.expr, Literal(
+            None, scalar_type(a.expr, pre.rel.schema).scalar)), a.distinct, a.extra)
+            for a in parts]
+
+    def _aggregate_parts(self, node: exp.Expr, pre: Block,
+                         name: str) -> tuple[str, list[r.Aggregate]]:
         arg: exp.Expr | None = node.this if not isinstance(node, exp.Anonymous) else (
             node.expressions[0] if node.expressions else None)
         distinct = False

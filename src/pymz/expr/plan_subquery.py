@@ -18,7 +18,7 @@ from pymz import errors
 from pymz.expr import relation as r
 from pymz.expr.plan_scalar import ScalarPlanner, find_aggs
 from pymz.expr.plan_scope import Block, Item
-from pymz.expr.scalar import FALSE, TRUE, Call, ColumnRef, If, Literal, ScalarExpr
+from pymz.expr.scalar import FALSE, TRUE, Call, ColType, ColumnRef, If, Literal, ScalarExpr
 from pymz.repr import ScalarType
 
 T = ScalarType
@@ -85,17 +85,22 @@ class SubqueryPlanner(ScalarPlanner):
 
     def plan_subquery(self, q: exp.Expr, b: Block, extra: Sequence[int] = ()
                       ) -> tuple[r.RelationExpr, list[int]]:
+        rel, cols, _ = self.plan_subquery_named(q, b, extra)
+        return rel, cols
+
+    def plan_subquery_named(self, q: exp.Expr, b: Block, extra: Sequence[int] = ()
+                            ) -> tuple[r.RelationExpr, list[int], list[str]]:
         """Plan ``q`` as a subquery of ``b``: its result has the outer columns it uses
         (``cols`` of b, plus ``extra``) as a prefix."""
         probe = Outer(r.unit(), [], parent=b, collected=set())
         first = self.query(q, probe)
         cols = sorted((probe.collected or set()) | set(extra))
         if not cols:
-            return first.lowered(), []
+            return first.lowered(), [], list(first.names)
         d = r.distinct(r.Project(b.rel, tuple(cols)))
         items = [replace(b.items[c], hidden=False) if c in extra else b.items[c] for c in cols]
         qp = self.query(q, Outer(d, items, parent=b, collected=set()))
-        return qp.lowered(), cols
+        return qp.lowered(), cols, list(qp.names)
 
     def _attach(self, b: Block, s: r.RelationExpr, cols: list[int]) -> int:
         """Left-join ``s`` (at most one row per key) onto ``b`` on ``cols`` = s's prefix;
@@ -106,6 +111,17 @@ class SubqueryPlanner(ScalarPlanner):
         unmatched = r.Union((b.rel, r.Negate(r.Project(inner, tuple(range(a))))))
         b.add_hidden(wrap(r.Union((inner, r.Map(unmatched, nulls(s.schema))))))
         return a
+
+    def lateral(self, q: exp.Expr, b: Block, alias: str) -> None:
+        """FROM ..., LATERAL (q): the decorrelated q joined onto the block on its prefix."""
+        wrap_b = self._share_outer(b)
+        s, cols, names = self.plan_subquery_named(q, b)
+        a, k = b.width, len(cols)
+        eqs = tuple(((0, c), (1, i)) for i, c in enumerate(cols))
+        b.add_hidden(wrap_b(r.Join((b.rel, s), eqs)))
+        schema = b.rel.schema
+        for i, name in enumerate(names):
+            b.items[a + k + i] = Item(alias, name, ColType.of(schema[a + k + i]))
 
     def _share_outer(self, b: Block) -> Wrap:
         """Bind the block's relation (used by the subquery's D and by the join back)."""

@@ -266,7 +266,7 @@ class Planner(SubqueryPlanner):
         distinct = s.args.get("distinct")
         if distinct is not None:
             if distinct.args.get("on") is not None:
-                raise errors.FeatureNotSupported("DISTINCT ON is not supported")
+                return self._distinct_on(s, b, k, out, names)
             rel = r.distinct(r.Project(b.rel, (*range(k), *out)))
             sel = [n.this if isinstance(n, exp.Alias) else n for n in projections]
             keys: list[r.ColumnOrder] = []
@@ -282,8 +282,35 @@ class Planner(SubqueryPlanner):
             return QueryPlan(rel, k, outs, names, keys, int_clause(s.args.get("limit"),
                              "LIMIT"), int_clause(s.args.get("offset"), "OFFSET") or 0)
 
+        keys = self._order_keys(order.expressions if order is not None else [], b, out, names)
+        return QueryPlan(b.rel, k, out, names, keys, int_clause(s.args.get("limit"), "LIMIT"),
+                         int_clause(s.args.get("offset"), "OFFSET") or 0)
+
+    def _distinct_on(self, s: exp.Select, b: Block, k: int, out: list[int],
+                     names: list[str]) -> QueryPlan:
+        """DISTINCT ON (e...): the first row per (outer binding, e...) in ORDER BY order,
+        i.e. a TopK with limit 1; ORDER BY/LIMIT then apply to the result as usual."""
+        order = s.args.get("order")
+        keys = self._order_keys(order.expressions if order is not None else [], b, out, names)
+        on_cols: list[int] = []
+        for n in s.args["distinct"].args["on"].expressions:
+            ko = self._output_order(n, out, names)
+            if ko is None:
+                e, _ = self.typed(n, b)
+                if not isinstance(e, ColumnRef):
+                    b.add_hidden(r.Map(b.rel, (e,)))
+                    e = ColumnRef(b.width - 1)
+                on_cols.append(e.index)
+            else:
+                on_cols.append(ko.column)
+        rel = r.TopK(b.rel, (*range(k), *on_cols), tuple(keys), 1, 0)
+        return QueryPlan(rel, k, out, names, keys, int_clause(s.args.get("limit"), "LIMIT"),
+                         int_clause(s.args.get("offset"), "OFFSET") or 0)
+
+    def _order_keys(self, orders: list[exp.Expr], b: Block, out: list[int],
+                    names: list[str]) -> list[r.ColumnOrder]:
         keys = []
-        for o in (order.expressions if order is not None else []):
+        for o in orders:
             ko = self._output_order(o, out, names)
             if ko is None:
                 e, _ = self.typed(o.this, b)
@@ -293,8 +320,7 @@ class Planner(SubqueryPlanner):
                     b.add_hidden(r.Map(b.rel, (e,)))
                     ko = self._ordering(o, b.width - 1)
             keys.append(ko)
-        return QueryPlan(b.rel, k, out, names, keys, int_clause(s.args.get("limit"), "LIMIT"),
-                         int_clause(s.args.get("offset"), "OFFSET") or 0)
+        return keys
 
     def _group(self, s: exp.Select, pre: Block, outer: Outer, k: int,
                agg_nodes: list[exp.Expr]) -> Block:
@@ -378,7 +404,18 @@ class Planner(SubqueryPlanner):
             side = (join.side or "").upper() if join is not None else ""
             if join is not None and (join.args.get("method") or "").upper() == "NATURAL":
                 raise errors.FeatureNotSupported("NATURAL joins are not supported")
-            if self._table_func(item, b):
+            if isinstance(item, exp.Lateral):
+                if side:
+                    raise errors.FeatureNotSupported("outer joins with LATERAL")
+                alias = item.args.get("alias")
+                name = ident(alias.this) if alias is not None and alias.this else "subquery"
+                q = item.this.this if isinstance(item.this, exp.Subquery) else item.this
+                self.lateral(q, b, name)
+                if alias is not None and alias.columns:
+                    lw = b.width - len(alias.columns)
+                    for i, c in enumerate(alias.columns):
+                        b.items[lw + i] = replace(b.items[lw + i], name=ident(c))
+            elif self._table_func(item, b):
                 if side:
                     raise errors.FeatureNotSupported("outer joins with table functions")
             else:
