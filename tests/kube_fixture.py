@@ -9,7 +9,8 @@ stops everything afterwards. Tests using it are skipped only when ``PYMZ_SKIP_KU
 :class:`KubeApi` is a deliberately small stdlib HTTPS/JSON client so tests need no
 Kubernetes client package; it is not a general client (no watch, no retries).
 
-Import the fixture into a test module with ``from tests.kube_fixture import kube_cluster``.
+``tests/conftest.py`` registers the fixture for every test module; do not import it into a
+module (that would register a second definition and start a second cluster).
 """
 
 from __future__ import annotations

@@ -22,13 +22,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
-from tests.kube_fixture import KubeCluster, kube_cluster
+from tests.kube_fixture import KubeCluster
 
 from pymz.orchestrator.testing import ConformanceBackend
 from pymz.orchestrator_kubernetes import KubernetesOrchestrator, KubernetesOrchestratorConfig
 from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
-
-__all__ = ["kube_cluster"]
 
 ECHO_SERVICE = Path(__file__).resolve().parents[1] / "integration" / "fixtures" / "echo_service.py"
 

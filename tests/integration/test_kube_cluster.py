@@ -9,9 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.kube_fixture import KubeApi, KubeApiError, KubeCluster, kube_cluster, wait_for
-
-__all__ = ["kube_cluster"]
+from tests.kube_fixture import KubeApi, KubeApiError, KubeCluster, wait_for
 
 # The first test to use the session fixture also pays for cluster start (and for a cold
 # build if nobody ran `scripts/kube-test-cluster build` first).

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
-from tests.kube_fixture import KubeApi, KubeCluster, kube_cluster
+from tests.kube_fixture import KubeApi, KubeCluster
 
 from pymz.orchestrator.testing import EventRecorder
 from pymz.orchestrator.types import (
@@ -30,8 +30,6 @@ from pymz.orchestrator.types import (
     ServicePort,
 )
 from pymz.orchestrator_kubernetes import KubernetesOrchestrator, KubernetesOrchestratorConfig
-
-__all__ = ["kube_cluster"]
 
 # The first test to use the session fixture pays for cluster start (and a cold build if
 # `scripts/kube-test-cluster build` did not run first).
