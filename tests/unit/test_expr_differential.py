@@ -96,6 +96,19 @@ QUERIES: list[tuple[str, bool]] = [
     ("select a, count(*) filter (where c > 1), sum(c) filter (where b = 'a') from t "
      "group by a", False),
     ("select count(*) filter (where c is null) from t", False),
+    ("select a, (select sum(u.d + t.c) from u) from t", False),
+    ("select a, (select max(d) from u where u.a = t.a) + (select min(d) from u "
+     "where u.a = t.c) from t", False),
+    ("select a from t where c > (select count(*) from u) and exists (select 1 from u "
+     "where u.d = t.c)", False),
+    ("select a, c from t order by (select count(*) from u where u.a = t.a) desc, a nulls "
+     "first, c nulls first", True),
+    ("select distinct (select count(*) from u where u.a = t.a) from t", False),
+    ("select a, exists (select 1 from u where u.a = t.a) from t", False),
+    ("select (select (select max(c) from t t2 where t2.a = u.a) from u where u.d = t.c "
+     "order by 1 nulls last limit 1) from t", False),
+    ("select * from (select a, count(*) as n from t group by a) x "
+     "where n = (select max(n) from (select a, count(*) as n from t group by a) y)", False),
     ("select distinct on (a) a, c from t order by a nulls first, c desc nulls last", True),
     ("select distinct on (b) b, a from t order by b nulls last, a nulls last, c nulls last",
      True),

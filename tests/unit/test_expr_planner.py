@@ -154,3 +154,11 @@ def test_explain_is_indented() -> None:
     lines = text.splitlines()
     assert lines[0].startswith("Finish order_by=[#0")
     assert any(line.startswith("    ") and "Get u1" in line for line in lines)
+
+
+def test_outer_only_aggregate_in_subquery_is_rejected() -> None:
+    with pytest.raises(errors.FeatureNotSupported):
+        p("select (select max(t.c) from u) from t")
+    # Mixed inner and outer columns belong to the subquery, as in PostgreSQL.
+    assert Counter(rows("select (select sum(u.a + t.a) from u) from t")) == Counter(
+        [(8,), (11,), (11,)])

@@ -34,6 +34,7 @@ from pymz.expr.scalar import (
     If,
     Literal,
     ScalarExpr,
+    columns_used,
     scalar_type,
 )
 from pymz.repr import ScalarType
@@ -165,7 +166,7 @@ class ScalarPlanner:
             found = b.lookup(table, ident(node.this))
             if found is not None:
                 return found
-            pre = Block(r.Constant((), g.pre_schema), list(g.pre_items))
+            pre = Block(r.Constant((), g.pre_schema), list(g.pre_items), b.parent, b.collected)
             if pre.lookup(table, ident(node.this)) is not None:
                 shown = f"{table}.{ident(node.this)}" if table else ident(node.this)
                 raise errors.PymzError(
@@ -175,7 +176,7 @@ class ScalarPlanner:
         if (isinstance(node, exp.Literal | exp.Boolean | exp.Null | exp.Paren)
                 or find_aggs(node) or has_subquery(node)):
             return None
-        pre = Block(r.Constant((), g.pre_schema), list(g.pre_items))
+        pre = Block(r.Constant((), g.pre_schema), list(g.pre_items), b.parent, b.collected)
         try:
             e = self._plan(node, pre)
         except errors.PymzError:
@@ -217,7 +218,12 @@ class ScalarPlanner:
             return "plain", [r.Aggregate("count", TRUE)]
         if arg is None:
             raise errors.UndefinedFunction(f"function {name}() does not exist")
+        refs = pre.outer_refs
         e, t = self.typed(arg, pre)
+        if pre.outer_refs > refs and not any(not pre.items[c].outer for c in columns_used(e)):
+            # PostgreSQL evaluates such an aggregate in the outer query.
+            raise errors.FeatureNotSupported(
+                "aggregates whose arguments use only outer-query columns are not supported")
         if name == "string_agg":
             sep_node = node.args.get("separator") if not isinstance(node, exp.Anonymous) \
                 else (node.expressions[1] if len(node.expressions) > 1 else None)
@@ -236,7 +242,7 @@ class ScalarPlanner:
         return "plain", [r.Aggregate(name, e, distinct, extra)]
 
     def aggregate_ref(self, node: exp.Expr, b: Block, g: GroupCtx) -> ScalarExpr:
-        pre = Block(r.Constant((), g.pre_schema), list(g.pre_items))
+        pre = Block(r.Constant((), g.pre_schema), list(g.pre_items), b.parent, b.collected)
         kind, parts = self.aggregate_parts(node, pre)
         cols = [ColumnRef(g.agg_index(a)) for a in parts]
         if kind == "plain":

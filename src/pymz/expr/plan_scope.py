@@ -56,6 +56,8 @@ class Block:
     parent: Block | None = None
     collected: set[int] | None = None
     group: GroupCtx | None = None
+    # How many names resolved to enclosing-query columns (to spot outer-only aggregates).
+    outer_refs: int = 0
 
     @property
     def width(self) -> int:
@@ -77,9 +79,12 @@ class Block:
                 raise errors.PymzError(f'column reference "{shown}" is ambiguous',
                                        sqlstate="42702")
             if found:
+                self.outer_refs += outer
                 return ColumnRef(found[0])
         if self.parent is not None:
             res = self.parent.lookup(table, name)
+            if res is not None:
+                self.outer_refs += 1
             if isinstance(res, ColumnRef):
                 assert self.collected is not None
                 self.collected.add(res.index)
