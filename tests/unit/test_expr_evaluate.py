@@ -83,3 +83,10 @@ def test_join_equivalences_match_nulls() -> None:
     j = r.Join((G, other), (((0, 0), (1, 0)),))
     got = evaluate(j, {"g": [(None, "x"), (1, "y")], "h": [(None,), (1,), (1,)]})
     assert Counter(got) == Counter([(None, "x", None), (1, "y", 1), (1, "y", 1)])
+
+
+def test_let_bindings_are_scoped() -> None:
+    inner = r.Let("l", G, r.Get("l", G.schema))
+    outside = r.Union((inner, r.Get("l", G.schema)))
+    with pytest.raises(errors.InternalError, match="no input for l"):
+        evaluate(outside, {"g": ROWS})

@@ -129,8 +129,17 @@ class _Evaluator:
                 raise errors.InternalError(f"no input for {e.id}")
             return dict(self.bindings[e.id])
         if isinstance(e, r.Let):
-            self.bindings[e.id] = self.run(e.value)
-            return self.run(e.body)
+            # Scoped: a Get of the id outside the body is an error, as it is for dataflows.
+            value = self.run(e.value)
+            saved = self.bindings.get(e.id)
+            self.bindings[e.id] = value
+            try:
+                return self.run(e.body)
+            finally:
+                if saved is None:
+                    del self.bindings[e.id]
+                else:
+                    self.bindings[e.id] = saved
         if isinstance(e, r.Map):
             out = {}
             for row, d in self.run(e.input).items():

@@ -18,6 +18,7 @@ from pymz import errors
 from pymz.expr import relation as r
 from pymz.expr.plan_scalar import ScalarPlanner, find_aggs
 from pymz.expr.plan_scope import Block, Item
+from pymz.expr.plan_types import coerce, comparable
 from pymz.expr.scalar import FALSE, TRUE, Call, ColType, ColumnRef, If, Literal, ScalarExpr
 from pymz.repr import ScalarType
 
@@ -107,9 +108,10 @@ class SubqueryPlanner(ScalarPlanner):
         returns the position of s's first column in ``b``."""
         a = b.width
         eqs = tuple(((0, c), (1, i)) for i, c in enumerate(cols))
-        inner, wrap = self.bind(r.Join((b.rel, s), eqs))
-        unmatched = r.Union((b.rel, r.Negate(r.Project(inner, tuple(range(a))))))
-        b.add_hidden(wrap(r.Union((inner, r.Map(unmatched, nulls(s.schema))))))
+        outer, wrap_o = self.bind(b.rel)
+        inner, wrap = self.bind(r.Join((outer, s), eqs))
+        unmatched = r.Union((outer, r.Negate(r.Project(inner, tuple(range(a))))))
+        b.add_hidden(wrap_o(wrap(r.Union((inner, r.Map(unmatched, nulls(s.schema)))))))
         return a
 
     def lateral(self, q: exp.Expr, b: Block, alias: str) -> None:
@@ -186,6 +188,10 @@ class SubqueryPlanner(ScalarPlanner):
         else:
             b.add_hidden(r.Map(b.rel, (x,)))
             xi = b.width - 1
+        if op == "eq" and not all_:
+            return self._in_equi(q, b, xi)
+        if op == "neq" and all_:
+            return Call("not", (self._in_equi(q, b, xi),), T.BOOL)
         wrap_b = self._share_outer(b)
         s, cols = self.plan_subquery(q, b, [xi])
         k = len(cols)
@@ -213,3 +219,44 @@ class SubqueryPlanner(ScalarPlanner):
         tail = If(Call("eq", (m, lit(2)), T.BOOL), TRUE,
                   If(Call("eq", (m, lit(1)), T.BOOL), null_bool, FALSE))
         return If(Call("is_null", (m,), T.BOOL), TRUE, tail) if all_ else tail
+
+    def _in_equi(self, q: exp.Expr, b: Block, xi: int) -> ScalarExpr:
+        """``x IN (q)`` with equi-joins only: the subquery is planned without ``x`` in its
+        prefix, then joined with the distinct (correlation keys, x) on ``x = y``. Per key,
+        a Reduce counts the subquery's rows and non-NULL values, which decides NULL vs
+        false when nothing matched."""
+        wrap_b = self._share_outer(b)
+        s, cols = self.plan_subquery(q, b)
+        k = len(cols)
+        if len(s.schema) != k + 1:
+            raise errors.SqlSyntaxError("subquery has too many columns")
+        schema = b.rel.schema
+        xt, yt = ColType.of(schema[xi]), ColType.of(s.schema[k])
+        t = comparable(xt.scalar, yt.scalar, "=")
+        xs: r.RelationExpr = r.distinct(r.Project(b.rel, (*cols, xi)))
+        xs = _cast_last(xs, k, xt, t)
+        s, wrap_s = self.bind(_cast_last(s, k, yt, t))
+        not_null = Call("not", (Call("is_null", (ColumnRef(k),), T.BOOL),), T.BOOL)
+        eqs = tuple(((0, i), (1, i)) for i in range(k + 1))
+        hits = r.distinct(r.Project(r.Join((r.Filter(xs, (not_null,)), s), eqs),
+                                    tuple(range(k + 1))))
+        matched = r.Map(hits, (TRUE,))
+        info = r.Reduce(s, tuple(range(k)), (r.Aggregate("count", TRUE),
+                                             r.Aggregate("count", ColumnRef(k))))
+        at_info = self._attach(b, info, cols)
+        at_hit = self._attach(b, matched, [*cols, xi])
+        b.rel = wrap_b(wrap_s(b.rel))
+        n, nn = ColumnRef(at_info + k), ColumnRef(at_info + k + 1)
+        hit = ColumnRef(at_hit + k + 1)
+        has_null = Call("or", (Call("is_null", (ColumnRef(xi),), T.BOOL),
+                               Call("gt", (n, nn), T.BOOL)), T.BOOL)
+        return If(Call("is_true", (hit,), T.BOOL), TRUE,
+                  If(Call("is_null", (n,), T.BOOL), FALSE,
+                     If(has_null, Literal(None, T.BOOL), FALSE)))
+
+
+def _cast_last(rel: r.RelationExpr, k: int, src: ColType, dst: ScalarType) -> r.RelationExpr:
+    """Cast column ``k`` (the last) of ``rel`` to ``dst``."""
+    if src.scalar == dst:
+        return rel
+    return r.Project(r.Map(rel, (coerce(ColumnRef(k), src, dst),)), (*range(k), k + 1))
