@@ -16,6 +16,7 @@ import pytest
 
 from pymz.expr import optimize, plan, run_query
 from pymz.expr.relation import PlannedQuery
+from pymz.expr.validate import validate
 from pymz.repr import Column, ScalarType
 
 T = ScalarType
@@ -213,6 +214,8 @@ def _ours(p: PlannedQuery, data: dict[str, list[tuple[object, ...]]]) -> list[tu
 def test_matches_duckdb(sql: str, ordered: bool) -> None:
     p = plan(sql, _catalog)
     opt = PlannedQuery(optimize(p.expr), p.finishing, p.names)
+    validate(p.expr)
+    validate(opt.expr)
     assert [c.type for c in opt.columns] == [c.type for c in p.columns]
     for seed in range(60):
         data = _data(seed)

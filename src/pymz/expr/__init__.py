@@ -36,11 +36,12 @@ from pymz.expr.relation import (
     distinct,
 )
 from pymz.expr.scalar import Call, ColType, ColumnRef, If, Literal, ScalarExpr
+from pymz.expr.validate import validate
 
 __all__ = [
     "Aggregate", "Call", "Catalog", "ColType", "ColumnOrder", "ColumnRef", "Constant",
     "Filter", "FlatMap", "Get", "If", "Join", "Let", "Literal", "Map", "Negate",
     "PlannedQuery", "Planner", "Project", "Reduce", "RelationExpr", "RowSetFinishing",
     "ScalarExpr", "Threshold", "TopK", "Union", "distinct", "evaluate", "evaluate_zset",
-    "explain", "finish", "optimize", "plan", "run_query",
+    "explain", "finish", "optimize", "plan", "run_query", "validate",
 ]
