@@ -139,6 +139,19 @@ class RefreshScheduleValue:
         return "on-refresh"
 
 
+@dataclass(frozen=True)
+class ExprValue:
+    """An option value whose grammar is an expression, kept as source text, e.g. the
+    ``REFRESH AT now()`` / ``REFRESH EVERY '1 day' ALIGNED TO ...`` materialized view
+    options (``text`` is everything after ``REFRESH``)."""
+
+    text: str
+    position: int = field(default=0, compare=False, kw_only=True)
+
+    def to_text(self) -> str:
+        return self.text
+
+
 OptionValue = (
     StringValue
     | NumberValue
@@ -148,6 +161,7 @@ OptionValue = (
     | ListValue
     | ReplicasValue
     | RefreshScheduleValue
+    | ExprValue
 )
 
 
@@ -580,6 +594,101 @@ class Copy:
     options: tuple[Option, ...] = ()
 
 
+# ------------------------------------------------------------------- views and indexes
+
+
+@dataclass(frozen=True)
+class CreateView:
+    """``CREATE [OR REPLACE] [TEMP] VIEW [IF NOT EXISTS] name [(cols)] AS query``;
+    ``query`` is the query's source text (an :class:`ExprText`)."""
+
+    name: ObjectName
+    columns: tuple[Ident, ...]
+    query: str
+    if_not_exists: bool = False
+    or_replace: bool = False
+    temporary: bool = False
+
+
+@dataclass(frozen=True)
+class CreateMaterializedView:
+    """``CREATE [OR REPLACE] MATERIALIZED VIEW [IF NOT EXISTS] name [(cols)]
+    [IN CLUSTER c] [WITH (options)] AS query``."""
+
+    name: ObjectName
+    columns: tuple[Ident, ...]
+    in_cluster: Ident | None
+    query: str
+    if_not_exists: bool = False
+    or_replace: bool = False
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class CreateIndex:
+    """``CREATE [DEFAULT] INDEX [IF NOT EXISTS] [name] [IN CLUSTER c] ON obj
+    [USING ARRANGEMENT] [(expr, ...)] [WITH (options)]``.
+
+    ``key_parts`` are the key expressions' source texts; None for a DEFAULT index (whose
+    key the planner derives from the relation).
+    """
+
+    name: Ident | None
+    on: ObjectName
+    in_cluster: Ident | None
+    key_parts: tuple[str, ...] | None
+    if_not_exists: bool = False
+    default: bool = False
+    options: tuple[Option, ...] = ()
+
+
+# ------------------------------------------------------------------ SUBSCRIBE / cursors
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    """``SUBSCRIBE [TO] {obj | (query)} [WITH (options)] [AS OF [AT LEAST] expr]
+    [UP TO expr] [output]``.
+
+    Exactly one of ``target`` / ``query`` (the text inside the parentheses) is set.
+    ``as_of`` / ``up_to`` are expression texts. ``output`` is the source text of an
+    ``ENVELOPE UPSERT (...)``, ``ENVELOPE DEBEZIUM (...)`` or
+    ``WITHIN TIMESTAMP ORDER BY ...`` clause, for the planner to implement or reject.
+    """
+
+    target: ObjectName | None
+    query: str | None
+    options: tuple[Option, ...] = ()
+    as_of: str | None = None
+    as_of_at_least: bool = False
+    up_to: str | None = None
+    output: str | None = None
+
+
+@dataclass(frozen=True)
+class DeclareCursor:
+    """``DECLARE name CURSOR [WITHOUT HOLD] FOR statement``; the planner decides which
+    inner statements (queries, SUBSCRIBE) are allowed."""
+
+    name: Ident
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """``FETCH [FORWARD] [count | ALL] [FROM | IN] name [WITH (TIMEOUT [=] value)]``;
+    ``count`` is None for ALL and 1 when omitted."""
+
+    name: Ident
+    count: int | None = 1
+    timeout: OptionValue | None = None
+
+
+@dataclass(frozen=True)
+class CloseCursor:
+    name: Ident
+
+
 # ------------------------------------------------------------------------ pass-through
 
 
@@ -592,7 +701,21 @@ class Query:
 
 @dataclass(frozen=True)
 class Explain:
+    """``EXPLAIN [[stage] PLAN [WITH (options)] [AS format] FOR] explainee``.
+
+    ``text`` is the whole statement's source (as before the fields below existed).
+    ``stage`` is ``RAW``, ``DECORRELATED``, ``OPTIMIZED``, ``PHYSICAL`` or None when not
+    written (the planner picks its default). ``explainee`` is ``QUERY`` (``query`` is
+    its text), or ``VIEW`` / ``MATERIALIZED VIEW`` / ``INDEX`` (``name`` is set).
+    """
+
     text: str
+    stage: str | None = None
+    options: tuple[Option, ...] = ()
+    format: Literal["TEXT", "JSON"] = "TEXT"
+    explainee: Literal["QUERY", "VIEW", "MATERIALIZED VIEW", "INDEX"] = "QUERY"
+    query: str | None = None
+    name: ObjectName | None = None
 
 
 @dataclass(frozen=True)
@@ -624,6 +747,13 @@ Statement = (
     | Update
     | Delete
     | Copy
+    | CreateView
+    | CreateMaterializedView
+    | CreateIndex
+    | Subscribe
+    | DeclareCursor
+    | Fetch
+    | CloseCursor
     | ShowObjects
     | ShowColumns
     | ShowCreate

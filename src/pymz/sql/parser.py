@@ -145,6 +145,14 @@ class Parser:
             return ""
         return self.text[self.toks[0].start : self.toks[-1].end]
 
+    def remaining_text(self) -> ast.ExprText:
+        """Source text from the current token to the end of the statement (the whole
+        statement at the start); does not consume it."""
+        if self.at_end():
+            return ast.ExprText("", self.eof.start + 1)
+        start = self.peek().start
+        return ast.ExprText(self.text[start : self.toks[-1].end], start + 1)
+
     def rest_text(self) -> tuple[str, int]:
         """Source text from the current token to the end of the statement, and its
         1-based position; consumes it."""

@@ -21,25 +21,44 @@ from pymz.sql.stmt_session import (
     parse_set,
 )
 from pymz.sql.stmt_show import parse_show
+from pymz.sql.stmt_view import parse_close, parse_explain, parse_fetch, parse_subscribe
+
+
+def _declare(p: Parser) -> ast.Statement:
+    """``DECLARE name CURSOR [WITHOUT HOLD] FOR statement``: the inner statement goes
+    through the same dispatcher (positions stay relative to the full text)."""
+    p.expect_kw("DECLARE")
+    name = p.ident()
+    p.expect_kw("CURSOR")
+    p.parse_kws("WITHOUT", "HOLD")
+    p.expect_kw("FOR")
+    return ast.DeclareCursor(name, _statement(p))
+
+
 
 _DISPATCH: dict[str, Callable[[Parser], ast.Statement]] = {
     "ABORT": parse_rollback,
     "ALTER": parse_alter,
     "BEGIN": parse_begin,
+    "CLOSE": parse_close,
     "COMMIT": parse_commit,
     "COPY": parse_copy,
     "CREATE": parse_create,
     "DEALLOCATE": parse_deallocate,
+    "DECLARE": _declare,
     "DELETE": parse_delete,
     "DISCARD": parse_discard,
     "DROP": parse_drop,
     "END": parse_commit,
+    "EXPLAIN": parse_explain,
+    "FETCH": parse_fetch,
     "INSERT": parse_insert,
     "RESET": parse_reset,
     "ROLLBACK": parse_rollback,
     "SET": parse_set,
     "SHOW": parse_show,
     "START": parse_begin,
+    "SUBSCRIBE": parse_subscribe,
     "UPDATE": parse_update,
 }
 
@@ -48,17 +67,13 @@ _QUERY_STARTS = frozenset({"SELECT", "WITH", "VALUES", "TABLE"})
 # Statements Materialize has and pymz does not implement yet: answered with 0A000.
 _UNSUPPORTED_STARTS = frozenset(
     {
-        "CLOSE",
         "COMMENT",
-        "DECLARE",
         "EXECUTE",
-        "FETCH",
         "GRANT",
         "INSPECT",
         "PREPARE",
         "REASSIGN",
         "REVOKE",
-        "SUBSCRIBE",
         "VALIDATE",
     }
 )
@@ -88,11 +103,11 @@ def _statement(p: Parser) -> ast.Statement:
     tok = p.peek()
     kw = tok.keyword
     if tok.kind is T.LPAREN or kw in _QUERY_STARTS:
-        return ast.Query(p.statement_text())
-    if kw == "EXPLAIN":
-        return ast.Explain(p.statement_text())
+        text = p.remaining_text()  # the whole statement unless inside DECLARE
+        p.i = len(p.toks)
+        return ast.Query(text)
     if kw is not None and kw in _UNSUPPORTED_STARTS:
-        return ast.Unsupported(p.statement_text(), kw)
+        return ast.Unsupported(p.remaining_text(), kw)
     handler = _DISPATCH.get(kw or "")
     if handler is None:
         raise p.error("a keyword at the beginning of a statement")

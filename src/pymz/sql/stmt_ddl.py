@@ -12,6 +12,11 @@ from pymz.sql.options import CLUSTER_OPTIONS, REPLICA_OPTIONS, option, option_li
 from pymz.sql.parser import Parser, one_of
 from pymz.sql.stmt_secret import parse_alter_secret, parse_create_secret
 from pymz.sql.stmt_table import parse_create_table
+from pymz.sql.stmt_view import (
+    parse_create_index,
+    parse_create_materialized_view,
+    parse_create_view,
+)
 
 # Object types CREATE accepts beyond the ones parsed here; each maps to Unsupported.
 _CREATE_UNSUPPORTED: tuple[tuple[str, ...], ...] = (
@@ -80,6 +85,10 @@ _ALTER_UNSUPPORTED: tuple[tuple[str, ...], ...] = (
     ("VIEW",),
 )
 
+# ALTER forms whose RENAME TO / OWNER TO parse to AlterRename / AlterOwner; their other
+# actions (SET CLUSTER, SET (RETAIN HISTORY ...), ...) stay Unsupported.
+_ALTER_RENAMEABLE = frozenset({"INDEX", "MATERIALIZED VIEW", "VIEW"})
+
 
 def _first_words(types: tuple[tuple[str, ...], ...], *extra: str) -> list[str]:
     return sorted({t[0] for t in types} | set(extra))
@@ -134,6 +143,15 @@ def parse_create(p: Parser) -> ast.Statement:
     if p.parse_kws("OR", "REPLACE"):
         prefix.append("OR REPLACE")
     temp = p.parse_one_of("TEMP", "TEMPORARY")
+    if p.parse_kw("VIEW"):
+        return parse_create_view(p, bool(prefix), temp is not None)
+    if not temp and p.parse_kws("MATERIALIZED", "VIEW"):
+        return parse_create_materialized_view(p, bool(prefix))
+    if not temp and not prefix:
+        if p.parse_kw("INDEX"):
+            return parse_create_index(p, default=False)
+        if p.parse_kws("DEFAULT", "INDEX"):
+            return parse_create_index(p, default=True)
     kind = _match_type(p, _CREATE_UNSUPPORTED)
     if kind is None:
         if prefix or temp:
@@ -207,6 +225,11 @@ def parse_alter(p: Parser) -> ast.Statement:
     kind = _match_type(p, _ALTER_UNSUPPORTED)
     if kind is None:
         raise p.error(one_of(_first_words(_ALTER_UNSUPPORTED, "CLUSTER", "SECRET")))
+    if kind in _ALTER_RENAMEABLE:
+        if_exists = _if_exists(p)
+        name = p.object_name()
+        if p.peek().keyword in ("OWNER", "RENAME"):
+            return _rename_or_owner(p, kind, if_exists, name)
     return ast.Unsupported(p.statement_text(), f"ALTER {kind}")
 
 
