@@ -49,6 +49,21 @@ class EnvironmentdConfig:
     secrets_controller: str = "local-file"  # or "kubernetes"
     secrets_dir: Path = Path("mzdata/secrets")
     secrets_kubernetes_namespace: str | None = None
+    kubernetes: KubernetesFlags | None = None  # set iff something uses the Kubernetes API
+
+
+@dataclass(frozen=True)
+class KubernetesFlags:
+    """The ``--orchestrator-kubernetes-*`` flags; the Kubernetes secrets controller uses the
+    same credentials (``kubeconfig``/``context``) as the orchestrator."""
+
+    namespace: str = "default"
+    kubeconfig: Path | None = None  # None: in-cluster in a pod, else $KUBECONFIG/~/.kube/config
+    context: str | None = None
+    service_account: str | None = None
+    image_pull_policy: str = "IfNotPresent"
+    name_prefix: str = ""
+    allow_local_persist: bool = False
 
 
 def _env(name: str, default: str) -> str:
@@ -70,8 +85,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--internal-http-listen-addr",
                    default=_env("MZ_INTERNAL_HTTP_LISTEN_ADDR", "127.0.0.1:6878"),
                    help="internal HTTP port (empty to disable)")
-    p.add_argument("--orchestrator", choices=["process"], default="process",
-                   help="how replicas run (process: child processes on this machine)")
+    p.add_argument("--orchestrator", choices=["process", "kubernetes"],
+                   default=_env("MZ_ORCHESTRATOR", "process"),
+                   help="how replicas run (process: child processes on this machine; "
+                   "kubernetes: a StatefulSet and headless Service per replica)")
+    p.add_argument("--orchestrator-kubernetes-namespace",
+                   default=_env("MZ_ORCHESTRATOR_KUBERNETES_NAMESPACE", "default"),
+                   help="Kubernetes namespace of the replicas' StatefulSets and Services")
+    p.add_argument("--orchestrator-kubernetes-kubeconfig",
+                   default=os.environ.get("MZ_ORCHESTRATOR_KUBERNETES_KUBECONFIG"),
+                   help="kubeconfig file (default: in-cluster credentials when running in a "
+                   "pod, else $KUBECONFIG or ~/.kube/config); also used by the Kubernetes "
+                   "secrets controller")
+    p.add_argument("--orchestrator-kubernetes-context",
+                   default=os.environ.get("MZ_ORCHESTRATOR_KUBERNETES_CONTEXT"),
+                   help="kubeconfig context (default: the kubeconfig's current context)")
+    p.add_argument("--orchestrator-kubernetes-service-account",
+                   default=os.environ.get("MZ_ORCHESTRATOR_KUBERNETES_SERVICE_ACCOUNT"),
+                   help="service account of replica pods (default: the namespace's default)")
+    p.add_argument("--orchestrator-kubernetes-image-pull-policy",
+                   choices=["Always", "IfNotPresent", "Never"],
+                   default=_env("MZ_ORCHESTRATOR_KUBERNETES_IMAGE_PULL_POLICY", "IfNotPresent"))
+    p.add_argument("--orchestrator-kubernetes-name-prefix",
+                   default=_env("MZ_ORCHESTRATOR_KUBERNETES_NAME_PREFIX", ""),
+                   help="prefix of StatefulSet and Service names ({prefix}cluster-{id})")
+    p.add_argument("--orchestrator-kubernetes-allow-local-persist", action="store_true",
+                   help="allow file:// and sqlite:// persist URLs with --orchestrator="
+                   "kubernetes (replica pods cannot reach them: for tests without clusterd)")
     p.add_argument("--orchestrator-service-label", action="append", default=[],
                    metavar="KEY=VALUE", help="label added to every service (repeatable)")
     p.add_argument("--cluster-replica-sizes", default=os.environ.get("MZ_CLUSTER_REPLICA_SIZES"),
@@ -132,14 +172,23 @@ def parse_config(argv: Sequence[str] | None = None) -> EnvironmentdConfig:
         if size not in sizes:
             raise ConfigurationError(f"{flag}: unknown replica size {size!r}")
     data_directory = Path(args.data_directory).resolve()
-    if args.secrets_controller == "kubernetes" and not args.secrets_kubernetes_namespace:
-        raise ConfigurationError("--secrets-controller=kubernetes needs "
-                                 "--secrets-kubernetes-namespace")
+    secrets_namespace = args.secrets_kubernetes_namespace
+    if args.secrets_controller == "kubernetes" and not secrets_namespace:
+        if args.orchestrator != "kubernetes":
+            raise ConfigurationError("--secrets-controller=kubernetes needs "
+                                     "--secrets-kubernetes-namespace")
+        secrets_namespace = args.orchestrator_kubernetes_namespace
     consensus = args.persist_consensus_url or \
         f"sqlite://{data_directory / 'persist' / 'consensus.db'}"
+    blob = args.persist_blob_url or f"file://{data_directory / 'persist' / 'blob'}"
+    kubernetes: KubernetesFlags | None = None
+    if args.orchestrator == "kubernetes" or args.secrets_controller == "kubernetes":
+        kubernetes = _kubernetes_flags(args)
+    if args.orchestrator == "kubernetes":
+        _check_persist_reachable_from_pods(blob, consensus, args)
     return EnvironmentdConfig(
         data_directory=data_directory,
-        persist_blob_url=args.persist_blob_url or f"file://{data_directory / 'persist' / 'blob'}",
+        persist_blob_url=blob,
         persist_consensus_url=consensus,
         timestamp_oracle_url=args.timestamp_oracle_url or consensus,
         table_compaction_window_ms=max(0, args.table_compaction_window_ms),
@@ -163,5 +212,37 @@ def parse_config(argv: Sequence[str] | None = None) -> EnvironmentdConfig:
         secrets_controller=args.secrets_controller,
         secrets_dir=(Path(args.secrets_dir).resolve() if args.secrets_dir
                      else data_directory / "secrets"),
-        secrets_kubernetes_namespace=args.secrets_kubernetes_namespace,
+        secrets_kubernetes_namespace=secrets_namespace,
+        kubernetes=kubernetes,
     )
+
+
+def _kubernetes_flags(args: argparse.Namespace) -> KubernetesFlags:
+    kubeconfig = args.orchestrator_kubernetes_kubeconfig
+    return KubernetesFlags(
+        namespace=args.orchestrator_kubernetes_namespace,
+        kubeconfig=Path(kubeconfig).resolve() if kubeconfig else None,
+        context=args.orchestrator_kubernetes_context or None,
+        service_account=args.orchestrator_kubernetes_service_account or None,
+        image_pull_policy=args.orchestrator_kubernetes_image_pull_policy,
+        name_prefix=args.orchestrator_kubernetes_name_prefix,
+        allow_local_persist=args.orchestrator_kubernetes_allow_local_persist,
+    )
+
+
+_LOCAL_SCHEMES = ("file://", "sqlite://")
+
+
+def _check_persist_reachable_from_pods(blob: str, consensus: str,
+                                       args: argparse.Namespace) -> None:
+    """Replica pods open persist themselves: a path on environmentd's machine is useless
+    to them, so local URLs are refused unless explicitly allowed (tests without clusterd)."""
+    if args.orchestrator_kubernetes_allow_local_persist:
+        return
+    for flag, url in (("--persist-blob-url", blob), ("--persist-consensus-url", consensus)):
+        if url.startswith(_LOCAL_SCHEMES):
+            raise ConfigurationError(
+                f"{flag} {url.split('://', 1)[0]}://… is local to environmentd; replica pods "
+                "of --orchestrator=kubernetes cannot reach it",
+                hint="use s3:// blob and postgres:// consensus URLs, or pass "
+                "--orchestrator-kubernetes-allow-local-persist")

@@ -25,6 +25,7 @@ from pymz.compute_client.controller import ComputeController
 from pymz.environmentd.config import EnvironmentdConfig, parse_config
 from pymz.environmentd.http import HttpServer
 from pymz.errors import PymzError
+from pymz.orchestrator import Orchestrator
 from pymz.orchestrator_process import ProcessOrchestrator, ProcessOrchestratorConfig
 from pymz.persist import PersistClient
 from pymz.pgwire import PgwireServer, start_server
@@ -90,11 +91,7 @@ async def run(config: EnvironmentdConfig) -> None:
     writer = TableWriter(persist, oracle, epoch=catalog.epoch, on_fenced=on_fenced,
                          compaction_window_ms=config.table_compaction_window_ms)
 
-    orchestrator = ProcessOrchestrator(ProcessOrchestratorConfig(
-        run_directory=data_dir / "run",
-        environment_id=environment_id,
-        service_labels=dict(config.service_labels),
-    ))
+    orchestrator = _orchestrator(config, environment_id)
     compute = ComputeController()
     storage = StorageController()
     replicas = ReplicaManager(orchestrator, compute, storage, ReplicaServiceConfig(
@@ -151,7 +148,9 @@ async def run(config: EnvironmentdConfig) -> None:
     await replicas.stop()
     await compute.close()
     await storage.close()
-    await orchestrator.detach()
+    if isinstance(orchestrator, ProcessOrchestrator):
+        # Kubernetes needs nothing: its objects and pods outlive us by themselves.
+        await orchestrator.detach()
     await http.close()
     if internal_http is not None:
         await internal_http.close()
@@ -160,17 +159,49 @@ async def run(config: EnvironmentdConfig) -> None:
     (data_dir / LISTEN_FILE).unlink(missing_ok=True)
 
 
+def _orchestrator(config: EnvironmentdConfig, environment_id: str) -> Orchestrator:
+    if config.orchestrator == "kubernetes":
+        # Imported on demand: only this backend needs the kubernetes client library.
+        from pymz.kube_apply import running_in_pod  # noqa: PLC0415
+        from pymz.orchestrator_kubernetes import (  # noqa: PLC0415
+            KubernetesOrchestrator,
+            KubernetesOrchestratorConfig,
+        )
+        k = config.kubernetes
+        assert k is not None
+        return KubernetesOrchestrator(KubernetesOrchestratorConfig(
+            kubernetes_namespace=k.namespace,
+            kubeconfig=k.kubeconfig,
+            context=k.context,
+            # No kubeconfig given and running in a pod: the pod's service account.
+            in_cluster=k.kubeconfig is None and running_in_pod(),
+            name_prefix=k.name_prefix,
+            image_pull_policy=k.image_pull_policy,
+            service_account=k.service_account,
+            service_labels=dict(config.service_labels),
+        ))
+    return ProcessOrchestrator(ProcessOrchestratorConfig(
+        run_directory=config.data_directory / "run",
+        environment_id=environment_id,
+        service_labels=dict(config.service_labels),
+    ))
+
+
 def _secrets_controller(config: EnvironmentdConfig, environment_id: str) -> SecretsController:
     if config.secrets_controller == "kubernetes":
         # Imported on demand: only this backend needs the kubernetes client library.
         from pymz.secrets.kubernetes import (  # noqa: PLC0415
             KubernetesSecretsConfig,
             KubernetesSecretsController,
+            label_value,
         )
         assert config.secrets_kubernetes_namespace is not None
+        k = config.kubernetes
         return KubernetesSecretsController(KubernetesSecretsConfig(
             config.secrets_kubernetes_namespace,
-            labels=(("materialize.cloud/environment", environment_id[:63]),)))
+            labels=(("materialize.cloud/environment", label_value(environment_id)),),
+            kubeconfig=k.kubeconfig if k is not None else None,
+            context=k.context if k is not None else None))
     return LocalFileSecretsController(config.secrets_dir)
 
 
