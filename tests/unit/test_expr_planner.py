@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
@@ -62,6 +63,9 @@ def rows(sql: str, data: dict[str, list[tuple[object, ...]]] | None = None,
     ("select a from t limit a", "0A000"),
     ("select rank() over () from t", "0A000"),
     ("selec 1", "42601"),
+    ("select now()", "0A000"),
+    ("select coalesce(a, 'x') from t", "22P02"),
+    ("select sum(b) from t", "42883"),
 ])
 def test_errors_carry_sqlstates(sql: str, code: str) -> None:
     with pytest.raises(errors.PymzError) as e:
@@ -162,3 +166,10 @@ def test_outer_only_aggregate_in_subquery_is_rejected() -> None:
     # Mixed inner and outer columns belong to the subquery, as in PostgreSQL.
     assert Counter(rows("select (select sum(u.a + t.a) from u) from t")) == Counter(
         [(8,), (11,), (11,)])
+
+
+def test_dates() -> None:
+    got = rows("select date_trunc('month', timestamp '2020-03-04 10:00'), "
+               "date '2020-01-31' + interval '1 month', extract(year from date '2021-05-01')")
+    assert got == [(dt.datetime(2020, 3, 1), dt.datetime(2020, 2, 29), Decimal(2021))]
+    assert p("select date_trunc('day', timestamp '2020-01-01')").names == ("date_trunc",)

@@ -344,6 +344,17 @@ class ScalarPlanner:
         if isinstance(node, exp.Extract):
             e, _ = self.typed(node.expression, b)
             return Call("extract", (Literal(node.this.name.lower(), T.TEXT), e), T.NUMERIC)
+        if isinstance(node, exp.TimestampTrunc | exp.DateTrunc):
+            unit = node.args.get("unit")
+            unit_text = str(unit.this if isinstance(unit, exp.Literal) else unit.name).lower() \
+                if unit is not None else ""
+            ts, t = self.typed(node.this, b)
+            return Call("date_trunc", (Literal(unit_text, T.TEXT), coerce(ts, t, T.TIMESTAMP)),
+                        T.TIMESTAMP)
+        if isinstance(node, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime):
+            raise errors.FeatureNotSupported(
+                f"{node.sql('postgres').lower()} cannot be used in a maintained plan; "
+                "use mz_now() for temporal filters")
         if isinstance(node, exp.Window):
             raise errors.FeatureNotSupported("window functions are not supported")
         if agg_name(node) is not None:

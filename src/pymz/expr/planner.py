@@ -85,7 +85,8 @@ def output_name(node: exp.Expr) -> str:
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
     names: dict[type[exp.Expr], str] = {exp.GroupConcat: "string_agg", exp.LogicalAnd: "bool_and",
-             exp.LogicalOr: "bool_or", exp.ArrayAgg: "array_agg", exp.Substring: "substr"}
+             exp.LogicalOr: "bool_or", exp.ArrayAgg: "array_agg", exp.Substring: "substr",
+             exp.TimestampTrunc: "date_trunc", exp.DateTrunc: "date_trunc"}
     if type(node) in names:
         return names[type(node)]
     if isinstance(node, exp.Func) and not isinstance(node, exp.Binary | exp.Unary):
