@@ -173,3 +173,14 @@ def test_dates() -> None:
                "date '2020-01-31' + interval '1 month', extract(year from date '2021-05-01')")
     assert got == [(dt.datetime(2020, 3, 1), dt.datetime(2020, 2, 29), Decimal(2021))]
     assert p("select date_trunc('day', timestamp '2020-01-01')").names == ("date_trunc",)
+
+
+def test_arrays_and_unnest() -> None:
+    q = p("select x, array[x, 2] from unnest(array[1, null, 3]) as u(x)")
+    assert q.columns[1].is_array and q.columns[1].type == T.INT4
+    got = sorted(run_query(q, {}), key=repr)
+    assert got == sorted([(1, [1, 2]), (None, [None, 2]), (3, [3, 2])], key=repr)
+    with pytest.raises(errors.FeatureNotSupported):
+        p("select generate_series(1, 3)")
+    agg = sorted(rows("select a, array_agg(b) from t group by a"), key=repr)
+    assert agg == [(1, ["x"]), (2, ["y", "z"])]

@@ -261,6 +261,8 @@ def _raise(a: Sequence[object], t: ScalarType) -> object:
     raise errors.PymzError(msg, sqlstate=code)
 
 
+# ARRAY[...]: a one-dimensional array (a tuple inside the engine); NULL elements allowed.
+_reg("array", lambda a, t: tuple(a), propagates=False, never_null=True)
 _reg("raise_error", _raise, propagates=False, foldable=False, introduces_nulls=True)
 
 

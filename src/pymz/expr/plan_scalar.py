@@ -355,6 +355,19 @@ class ScalarPlanner:
             raise errors.FeatureNotSupported(
                 f"{node.sql('postgres').lower()} cannot be used in a maintained plan; "
                 "use mz_now() for temporal filters")
+        if isinstance(node, exp.ExplodingGenerateSeries | exp.Explode | exp.Unnest):
+            raise errors.FeatureNotSupported(
+                "set-returning functions are only supported in FROM")
+        if isinstance(node, exp.Array):
+            items = [self.scalar(x, b) for x in node.expressions]
+            if not items:
+                raise errors.FeatureNotSupported("empty ARRAY[] needs a cast")
+            schema = b.rel.schema
+            if any(scalar_type(x, schema).is_array for x in items):
+                raise errors.FeatureNotSupported("multi-dimensional arrays are not supported")
+            elem = common_type([scalar_type(x, schema).scalar for x in items], "ARRAY")
+            elems = tuple(coerce(x, scalar_type(x, schema), elem) for x in items)
+            return Call("array", elems, elem, is_array=True)
         if isinstance(node, exp.Window):
             raise errors.FeatureNotSupported("window functions are not supported")
         if agg_name(node) is not None:
