@@ -22,16 +22,12 @@ from pymz.sql.stmt_view import (
 _CREATE_UNSUPPORTED: tuple[tuple[str, ...], ...] = (
     ("CONNECTION",),
     ("CONTINUAL", "TASK"),
-    ("DEFAULT", "INDEX"),
-    ("INDEX",),
-    ("MATERIALIZED", "VIEW"),
     ("NETWORK", "POLICY"),
     ("SECRET",),
     ("SINK",),
     ("SOURCE",),
     ("TABLE",),
     ("TYPE",),
-    ("VIEW",),
 )
 
 _ROLE_ATTRIBUTES = (
@@ -152,21 +148,30 @@ def parse_create(p: Parser) -> ast.Statement:
             return parse_create_index(p, default=False)
         if p.parse_kws("DEFAULT", "INDEX"):
             return parse_create_index(p, default=True)
+    if temp:
+        # Only views and tables can be temporary.
+        if p.parse_kw("TABLE"):
+            return ast.Unsupported(p.statement_text(), "CREATE TABLE")
+        raise p.error(one_of(("TABLE", "VIEW")))
     kind = _match_type(p, _CREATE_UNSUPPORTED)
     if kind is None:
-        if prefix or temp:
-            raise p.error(one_of(_first_words(_CREATE_UNSUPPORTED)))
+        if prefix:
+            raise p.error(one_of(_first_words(_CREATE_UNSUPPORTED, "MATERIALIZED", "VIEW")))
         raise p.error(
             one_of(
                 _first_words(
                     _CREATE_UNSUPPORTED,
                     "CLUSTER",
                     "DATABASE",
+                    "DEFAULT",
+                    "INDEX",
+                    "MATERIALIZED",
                     "OR",
                     "ROLE",
                     "SCHEMA",
                     "TEMP",
                     "TEMPORARY",
+                    "VIEW",
                 )
             )
         )

@@ -167,7 +167,9 @@ def parse_create_index(p: Parser, default: bool) -> ast.CreateIndex:
 
 # ------------------------------------------------------------------------- SUBSCRIBE
 
-_SUBSCRIBE_OUTPUT_STOPS = frozenset({"ENVELOPE", "WITHIN"})
+# AS and WITH cannot end a depth-0 expression, so stopping there turns a misplaced
+# clause (`UP TO 1 AS OF 2`) into "Expected end of statement" instead of a garbled bound.
+_SUBSCRIBE_OUTPUT_STOPS = frozenset({"AS", "ENVELOPE", "WITH", "WITHIN"})
 
 
 def parse_subscribe(p: Parser) -> ast.Subscribe:
@@ -270,10 +272,10 @@ def parse_explain(p: Parser) -> ast.Explain | ast.Unsupported:
     if p.parse_kw("INDEX"):
         return ast.Explain(text, stage, options, _format(fmt), "INDEX", name=p.object_name())
     if p.peek().kind is not T.LPAREN and p.peek().keyword not in QUERY_STARTS:
-        words = ["INDEX", "MATERIALIZED", "VIEW", *_QUERY_WORDS[:-1]]
+        expected = ["INDEX", "MATERIALIZED", "VIEW", *_QUERY_WORDS[:-1]]
         if not plan_clause:
-            words += ["PLAN", *_EXPLAIN_STAGES]
-        raise p.error(one_of([*sorted(words), "left parenthesis"]))
+            expected += ["PLAN", *_EXPLAIN_STAGES]
+        raise p.error(one_of([*sorted(expected), "left parenthesis"]))
     return ast.Explain(text, stage, options, _format(fmt), "QUERY", query=query_text(p))
 
 
