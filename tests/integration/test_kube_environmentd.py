@@ -43,6 +43,8 @@ def _args(cluster: KubeCluster, namespace: str) -> tuple[str, ...]:
         "--orchestrator-kubernetes-allow-local-persist",
         "--orchestrator-service-label=team=pymz",
         f"--clusterd-image={IMAGE}",
+        # Secrets default to the orchestrator's namespace and credentials.
+        "--secrets-controller=kubernetes",
     )
 
 
@@ -125,6 +127,11 @@ def test_replicas_as_statefulsets(kube_cluster: KubeCluster, k8s_namespace: str,
         svc = kube_cluster.api().get(f"/api/v1/namespaces/{k8s_namespace}/services/{qs_name}")
         assert svc["spec"]["clusterIP"] == "None"
         wait_for("quickstart pod ready", lambda: sts.ready_pods(qs_name, 1), WAIT_S)
+
+        env.sql("CREATE SECRET pw AS 'x'")
+        (sid,) = env.sql("SELECT id FROM mz_catalog.mz_secrets WHERE name = 'pw'")[0]
+        assert kube_cluster.api().get_or_none(
+            f"/api/v1/namespaces/{k8s_namespace}/secrets/user-managed-{sid}") is not None
 
         # A managed cluster of 2 replicas x 2 processes.
         env.sql("CREATE CLUSTER c (SIZE = '2-1', REPLICATION FACTOR = 2)")
