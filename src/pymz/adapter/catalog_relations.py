@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from pymz.adapter.replicas import ProcessStatus
 from pymz.adapter.table_types import to_column, type_text
-from pymz.catalog import Catalog, ReplicaSize
+from pymz.catalog import Catalog, ReplicaSize, Table, View
 from pymz.repr import Column, Interval, ScalarType
 from pymz.sqlexec import RelationSnapshot
 
@@ -122,6 +122,8 @@ def table_relations(catalog: Catalog,
     ``mz_internal.mz_storage_shards`` and ``mz_internal.mz_frontiers`` (``frontiers``: table
     id -> (since, upper))."""
     tables = sorted(catalog.tables.values(), key=lambda t: t.id)
+    views = sorted(catalog.views.values(), key=lambda v: v.id)
+    relations: list[Table | View] = [*tables, *views]
     return [
         RelationSnapshot(
             "mz_internal", "mz_storage_shards",
@@ -149,6 +151,25 @@ def table_relations(catalog: Catalog,
                   ("type_mod", T.INT4)),
             [(t.id, c.name, i + 1, c.nullable, type_text(c), c.default,
               to_column(c).oid, c.type_mod)
-             for t in tables for i, c in enumerate(t.columns)],
+             for t in relations for i, c in enumerate(t.columns)],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_views",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("schema_id", T.TEXT), ("name", T.TEXT),
+                  ("definition", T.TEXT), ("owner_id", T.TEXT), ("privileges", T.TEXT, True),
+                  ("create_sql", T.TEXT), ("redacted_create_sql", T.TEXT)),
+            [(v.id, v.oid, v.schema_id, v.name, v.sql, v.owner_id, _privileges(v.owner_id),
+              v.create_sql, v.create_sql) for v in views],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_objects",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("schema_id", T.TEXT), ("name", T.TEXT),
+                  ("type", T.TEXT), ("owner_id", T.TEXT), ("cluster_id", T.TEXT),
+                  ("privileges", T.TEXT, True)),
+            sorted([(o.id, o.oid, o.schema_id, o.name, kind, o.owner_id, None,
+                     _privileges(o.owner_id))
+                    for kind, items in (("table", tables), ("view", views),
+                                        ("secret", list(catalog.secrets.values())))
+                    for o in items], key=lambda r: str(r[0])),
         ),
     ]

@@ -40,6 +40,7 @@ from pymz.adapter.session import Session, TxnState
 from pymz.adapter.show import show_columns_sql, show_objects_sql
 from pymz.adapter.tables import TableSequencer, copy_options
 from pymz.adapter.vars import SessionVars
+from pymz.adapter.views import ViewSequencer
 from pymz.catalog import Catalog, ReplicaSize
 from pymz.errors import (
     ActiveSqlTransaction,
@@ -60,7 +61,8 @@ log = logging.getLogger(__name__)
 
 _DDL = (ast.CreateTable, ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet,
         ast.AlterClusterReset, ast.AlterRename, ast.AlterOwner, ast.CreateDatabase,
-        ast.CreateSchema, ast.CreateRole, ast.DropObjects, ast.CreateSecret, ast.AlterSecret)
+        ast.CreateSchema, ast.CreateRole, ast.DropObjects, ast.CreateSecret, ast.AlterSecret,
+        ast.CreateView)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Coordinator:
                                     peeks=peeks)
         self._tables = TableSequencer(catalog, writer, self._queries.run,
                                       self._queries.describe)
+        self._views = ViewSequencer(catalog, self._queries.views, self._tables,
+                                    self._queries.describe)
         self._clusters = ClusterSequencer(catalog, replicas, config.replica_sizes)
         self._objects = ObjectSequencer(catalog)
         self._secrets = SecretSequencer(catalog, secrets)
@@ -309,7 +313,8 @@ class Coordinator:
                         f"{_ddl_tag(stmt)} cannot be run inside a transaction block")
                 async with self._ddl_lock:
                     return await self._execute_ddl(session, stmt, sql_text)
-        raise SqlSyntaxError(f"unsupported statement: {type(stmt).__name__}")
+        # Parsed, but not sequenced yet (materialized views, indexes, SUBSCRIBE, cursors…).
+        raise FeatureNotSupported(f"{_statement_name(stmt)} not yet supported")
 
     async def _execute_dml(self, session: Session, stmt: object,
                            params: Sequence[object | None]) -> ExecuteResult:
@@ -415,7 +420,14 @@ class Coordinator:
             case ast.DropObjects(object_type="SECRET"):
                 notices = await self._secrets.drop(stmt, session)
             case ast.DropObjects(object_type="TABLE"):
-                notices = await self._tables.drop_tables(stmt, session)
+                cascade = stmt.cascade
+                notices = await self._tables.drop_tables(
+                    stmt, session, lambda ids: self._queries.views.check_no_dependents(
+                        ids, "table", cascade))
+            case ast.CreateView():
+                notices = await self._views.create_view(stmt, sql_text, session)
+            case ast.DropObjects(object_type="VIEW"):
+                notices = await self._views.drop_views(stmt, session)
             case ast.CreateDatabase() | ast.CreateSchema() | ast.CreateRole() | \
                     ast.DropObjects():
                 notices = await self._objects.execute(stmt, session)
@@ -454,6 +466,8 @@ def _ddl_tag(stmt: object) -> str:
             return "CREATE DATABASE"
         case ast.CreateTable():
             return "CREATE TABLE"
+        case ast.CreateView():
+            return "CREATE VIEW"
         case ast.CreateSchema():
             return "CREATE SCHEMA"
         case ast.CreateRole():
@@ -470,3 +484,10 @@ def _ddl_tag(stmt: object) -> str:
 async def _one_batch(rows: Sequence[tuple[object, ...]]) -> AsyncIterator[
         Sequence[tuple[object | None, ...]]]:
     yield rows
+
+
+def _statement_name(stmt: object) -> str:
+    """``CreateMaterializedView`` -> ``CREATE MATERIALIZED VIEW``."""
+    name = type(stmt).__name__
+    words = "".join(f" {c}" if c.isupper() else c for c in name).split()
+    return " ".join(words).upper()

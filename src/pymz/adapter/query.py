@@ -19,6 +19,7 @@ from pymz.adapter.catalog_relations import catalog_relations, table_relations
 from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.tables import table_columns
 from pymz.adapter.vars import SPECS, SessionVars
+from pymz.adapter.views import Views
 from pymz.catalog import Catalog, ReplicaSize, Table
 from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
 from pymz.errors import FeatureNotSupported, QueryCanceled, UndefinedObject
@@ -65,6 +66,7 @@ class QueryRunner:
         self._oracle = oracle
         self._peeks = peeks
         self.engine = IntrospectionEngine()
+        self.views = Views(catalog)
         self._relations_cache: dict[object, list[RelationSnapshot]] = {}
 
     # --- relations -------------------------------------------------------------------
@@ -130,6 +132,7 @@ class QueryRunner:
     # --- describe and run ------------------------------------------------------------
     async def describe(self, session: Session, sql: str,
                        param_oids: Sequence[int]) -> QueryShape:
+        sql = self.views.expand(session, sql)
         values = self.session_values(session)
         return await asyncio.to_thread(
             self.engine.describe, sql, list(param_oids),
@@ -138,6 +141,7 @@ class QueryRunner:
 
     async def run(self, session: Session, sql: str, params: Sequence[object | None],
                   param_oids: Sequence[int]) -> QueryRows:
+        sql = self.views.expand(session, sql)
         values = self.session_values(session)
         relations = self.relations(session, values)
         path = self.search_path(session)

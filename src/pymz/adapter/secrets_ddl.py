@@ -213,7 +213,7 @@ class SecretSequencer:
         check_user_name("secret", name)
         contents = evaluate(stmt.value)
         txn = self._catalog.transaction()
-        secret = Secret(txn.allocate_id("secret"), txn.allocate_oid(), name, schema.id,
+        secret = Secret(txn.allocate_id("item"), txn.allocate_oid(), name, schema.id,
                         session.role_id, self.create_sql(schema, name))
         await controller.ensure(secret.id, contents)
         txn.put(secret)

@@ -38,7 +38,7 @@ _SHOW_QUERIES: dict[str, tuple[str, str]] = {
 }
 _ORDER = {"CLUSTER REPLICAS": "cluster, replica"}
 # Object types that exist in Materialize but that pymz cannot create yet: empty listings.
-_NOT_YET_CREATABLE = ("VIEWS", "MATERIALIZED VIEWS", "INDEXES", "SOURCES", "SINKS",
+_NOT_YET_CREATABLE = ("MATERIALIZED VIEWS", "INDEXES", "SOURCES", "SINKS",
                       "CONNECTIONS", "TYPES", "SUBSOURCES")
 
 
@@ -66,8 +66,9 @@ def show_objects_sql(stmt: ast.ShowObjects, database_id: str, schema_id: str) ->
     """The SQL for ``stmt``: ``database_id`` is the database whose schemas ``SHOW SCHEMAS``
     lists, ``schema_id`` the schema whose objects other SHOWs list."""
     kind = stmt.object_type
-    if kind == "TABLES":
-        query = ("SELECT name, '' AS comment FROM mz_catalog.mz_tables "
+    if kind in ("TABLES", "VIEWS"):
+        relation = "mz_tables" if kind == "TABLES" else "mz_views"
+        query = (f"SELECT name, '' AS comment FROM mz_catalog.{relation} "
                  f"WHERE schema_id = {_literal(schema_id)}")
         like_column = "name"
     elif kind == "SECRETS":

@@ -23,7 +23,7 @@ from pymz.adapter.table_types import (
     resolve_type,
     to_column,
 )
-from pymz.catalog import Catalog, Table, TableColumn
+from pymz.catalog import Catalog, Table, TableColumn, View
 from pymz.errors import (
     DuplicateObject,
     FeatureNotSupported,
@@ -69,7 +69,7 @@ class TableSequencer:
             await self._writer.register(table.id, table.shard_id, table_columns(table))
 
     # --- names -----------------------------------------------------------------------
-    def _schema_for_create(self, name: ast.ObjectName, session: Session) -> tuple[str, str]:
+    def schema_for_create(self, name: ast.ObjectName, session: Session) -> tuple[str, str]:
         parts = name.names
         if len(parts) > 3:
             raise SqlSyntaxError(f"qualified name has too many parts: {name}")
@@ -113,7 +113,7 @@ class TableSequencer:
     # --- DDL -------------------------------------------------------------------------
     async def create_table(self, stmt: ast.CreateTable, sql_text: str,
                            session: Session) -> list[str]:
-        schema_id, name = self._schema_for_create(stmt.name, session)
+        schema_id, name = self.schema_for_create(stmt.name, session)
         if any(t.schema_id == schema_id and t.name == name
                for t in self._catalog.tables.values()):
             if stmt.if_not_exists:
@@ -144,7 +144,7 @@ class TableSequencer:
                 shape = await self._describe(session, f"SELECT {column.default}", [])
                 check_assignable(column, shape.columns[0])
         txn = self._catalog.transaction()
-        table = Table(txn.allocate_id("table"), txn.allocate_oid(), name, schema_id,
+        table = Table(txn.allocate_id("item"), txn.allocate_oid(), name, schema_id,
                       session.role_id, tuple(columns), f"s{uuid.uuid4()}", sql_text)
         # Create the shard before the catalog entry: an orphan shard is harmless, a table
         # without its shard is not.
@@ -153,7 +153,10 @@ class TableSequencer:
         txn.commit()
         return []
 
-    async def drop_tables(self, stmt: ast.DropObjects, session: Session) -> list[str]:
+    async def drop_tables(self, stmt: ast.DropObjects, session: Session,
+                          dependent_views: Callable[[list[str]], Sequence[View]],
+                          ) -> list[str]:
+        """``dependent_views(ids)`` names the views to drop along (CASCADE) or raises."""
         notices: list[str] = []
         targets: list[Table] = []
         for name in stmt.names:
@@ -165,6 +168,8 @@ class TableSequencer:
                 notices.append(f'table "{name}" does not exist, skipping')
         if targets:
             txn = self._catalog.transaction()
+            for view in dependent_views([t.id for t in targets]):
+                txn.remove(view)
             for table in targets:
                 txn.remove(table)
             txn.commit()

@@ -18,6 +18,7 @@ from pymz.catalog.objects import (
     Secret,
     Table,
     TableColumn,
+    View,
 )
 from pymz.catalog.sizes import default_replica_sizes, parse_replica_sizes
 from pymz.catalog.state import Catalog, CatalogTransaction
@@ -36,6 +37,7 @@ __all__ = [
     "Secret",
     "Table",
     "TableColumn",
+    "View",
     "default_replica_sizes",
     "parse_replica_sizes",
 ]

@@ -125,3 +125,19 @@ class Secret:
     schema_id: str
     owner_id: str
     create_sql: str
+
+
+@dataclass(frozen=True)
+class View:
+    """A named query. ``sql`` is the query as written; ``columns`` its output (names may be
+    renamed by the view's column list); ``depends_on`` the ids of relations it reads."""
+
+    id: str
+    oid: int
+    name: str
+    schema_id: str
+    owner_id: str
+    sql: str
+    columns: tuple[TableColumn, ...]
+    depends_on: tuple[str, ...]
+    create_sql: str

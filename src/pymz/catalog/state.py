@@ -23,6 +23,7 @@ from pymz.catalog.objects import (
     Secret,
     Table,
     TableColumn,
+    View,
 )
 from pymz.errors import DuplicateObject, UndefinedObject
 
@@ -33,6 +34,7 @@ _KINDS: dict[str, type[Any]] = {
     "schema": Schema,
     "role": Role,
     "table": Table,
+    "view": View,
     "secret": Secret,
 }
 _KIND_OF: dict[type[Any], str] = {cls: kind for kind, cls in _KINDS.items()}
@@ -51,7 +53,7 @@ def _from_record(rec: ObjectRecord) -> Any:
     fields = {f.name for f in dataclasses.fields(cls)}
     data = {k: (tuple(v) if isinstance(v, list) else v) for k, v in rec.data.items()
             if k in fields}
-    if cls is Table:
+    if cls in (Table, View):
         data["columns"] = tuple(TableColumn(**c) for c in data["columns"])
     return cls(**data)
 
@@ -110,6 +112,10 @@ class Catalog:
     @property
     def tables(self) -> dict[str, Table]:
         return self.objects["table"]
+
+    @property
+    def views(self) -> dict[str, View]:
+        return self.objects["view"]
 
     @property
     def secrets(self) -> dict[str, Secret]:
@@ -171,7 +177,10 @@ class CatalogTransaction:
         return self.settings_changes.get(key, self._catalog.settings.get(key, default))
 
     def allocate_id(self, kind: str, *, system: bool = False) -> str:
-        """Next id for ``kind``: ``u<n>`` for user objects, ``s<n>`` for system ones."""
+        """Next id for ``kind``: ``u<n>`` for user objects, ``s<n>`` for system ones.
+
+        Catalog items (tables, views, secrets, …) share the kind ``item``: their ids must be
+        unique across kinds, since dependencies and mz_objects refer to them by id alone."""
         prefix = "s" if system else "u"
         key = f"next_id:{prefix}:{kind}"
         n = int(self._setting(key, "1"))
