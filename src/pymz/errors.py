@@ -77,6 +77,18 @@ class DuplicateObject(PymzError):
     sqlstate = "42710"
 
 
+class WrongObjectType(PymzError):
+    sqlstate = "42809"
+
+
+class InvalidObjectDefinition(PymzError):
+    sqlstate = "42P17"
+
+
+class DuplicateColumn(PymzError):
+    sqlstate = "42701"
+
+
 class DependentObjectsStillExist(PymzError):
     sqlstate = "2BP01"
 

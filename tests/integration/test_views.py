@@ -69,3 +69,19 @@ def test_view_errors(environmentd: Environmentd, statement: str, sqlstate: str) 
             conn.execute(statement)
         assert info.value.sqlstate == sqlstate, info.value
         assert conn.execute("SELECT count(*) FROM mz_views").fetchone() == (0,)
+
+
+def test_explain(environmentd: Environmentd) -> None:
+    env = environmentd
+    env.sql("CREATE TABLE a (k int, v int)")
+    env.sql("CREATE TABLE b (k int, w text)")
+    env.sql("CREATE VIEW j AS SELECT a.k, sum(v) AS s FROM a JOIN b ON a.k = b.k GROUP BY a.k")
+    with env.connect() as conn:
+        cur = conn.execute("EXPLAIN SELECT * FROM j WHERE s > 1")
+        assert cur.description is not None and cur.description[0].name == "Optimized Plan"
+        plan = cur.fetchone()[0]  # type: ignore[index]
+        assert "Join" in plan and "Reduce" in plan and "public.a" in plan
+        raw = conn.execute("EXPLAIN RAW PLAN FOR VIEW j").fetchone()[0]  # type: ignore[index]
+        assert "Reduce" in raw
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            conn.execute("EXPLAIN SELECT * FROM nope")

@@ -26,6 +26,7 @@ from pymz.adapter.client import (
     StatementDescription,
 )
 from pymz.adapter.cluster_ddl import ClusterSequencer
+from pymz.adapter.explain import explain_statement
 from pymz.adapter.objects_ddl import ObjectSequencer
 from pymz.adapter.plans import (
     DropClustersPlan,
@@ -213,6 +214,10 @@ class Coordinator:
             return StatementDescription(oids, None)
         if isinstance(stmt, ast.ShowVariable):
             return StatementDescription((), self._show_columns(stmt))
+        if isinstance(stmt, ast.Explain):
+            title = {"RAW": "Raw Plan", "DECORRELATED": "Decorrelated Plan"}.get(
+                (stmt.stage or "").upper(), "Optimized Plan")
+            return StatementDescription((), (Column(title, ScalarType.TEXT),))
         if isinstance(stmt, ast.ShowCreate) and stmt.object_type == "SECRET":
             return StatementDescription((), SHOW_CREATE_COLUMNS)
         resolved = tuple(oid or ScalarType.TEXT.oid for oid in param_oids)
@@ -304,7 +309,8 @@ class Coordinator:
             case ast.Deallocate():
                 return CommandResult("DEALLOCATE ALL" if stmt.name is None else "DEALLOCATE")
             case ast.Explain():
-                raise FeatureNotSupported("EXPLAIN not yet supported")
+                return await explain_statement(stmt, session, self._queries,
+                                               self._queries.views)
             case ast.Unsupported():
                 raise FeatureNotSupported(f"{stmt.kind} not yet supported")
             case _ if isinstance(stmt, _DDL):

@@ -30,6 +30,7 @@ from pymz.errors import (
     SqlSyntaxError,
     UndefinedDatabase,
     UndefinedObject,
+    WrongObjectType,
 )
 from pymz.repr import Column, ScalarType
 from pymz.secrets import SecretsController
@@ -43,9 +44,6 @@ log = logging.getLogger(__name__)
 REDACTED = "'********'"
 SHOW_CREATE_COLUMNS = (Column("name", ScalarType.TEXT), Column("create_sql", ScalarType.TEXT))
 
-
-class WrongObjectType(PymzError):
-    sqlstate = "42809"
 
 
 class DuplicateSecret(PymzError):

@@ -25,10 +25,10 @@ from pymz.adapter.table_types import (
 )
 from pymz.catalog import Catalog, Table, TableColumn, View
 from pymz.errors import (
+    DuplicateColumn,
     DuplicateObject,
     FeatureNotSupported,
     InvalidSchemaName,
-    PymzError,
     SqlSyntaxError,
     UndefinedColumn,
     UndefinedDatabase,
@@ -46,9 +46,6 @@ RunQuery = Callable[["Session", str, Sequence[object | None], Sequence[int]],
                     Awaitable[QueryRows]]
 DescribeQuery = Callable[["Session", str, Sequence[int]], Awaitable[QueryShape]]
 
-
-class DuplicateColumn(PymzError):
-    sqlstate = "42701"
 
 
 def quote_ident(name: str) -> str:

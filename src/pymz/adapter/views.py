@@ -14,16 +14,18 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from pymz.adapter.tables import DescribeQuery, DuplicateColumn, TableSequencer
+from pymz.adapter.tables import DescribeQuery, TableSequencer
 from pymz.catalog import Catalog, Secret, Table, TableColumn, View
 from pymz.errors import (
     DependentObjectsStillExist,
+    DuplicateColumn,
     DuplicateObject,
     FeatureNotSupported,
     InternalError,
-    PymzError,
+    InvalidObjectDefinition,
     SqlSyntaxError,
     UndefinedTable,
+    WrongObjectType,
 )
 from pymz.sql import ast
 
@@ -241,9 +243,3 @@ def _kind(item: object) -> str:
     return {Table: "table", View: "view"}.get(type(item), "secret")
 
 
-class WrongObjectType(PymzError):
-    sqlstate = "42809"
-
-
-class InvalidObjectDefinition(PymzError):
-    sqlstate = "42P17"
