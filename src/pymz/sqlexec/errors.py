@@ -24,6 +24,13 @@ def _clean(message: str) -> str:
     return first
 
 
+_PG_TYPE_NAMES = {
+    "INT16": "smallint", "INT32": "integer", "INT64": "bigint", "INT128": "numeric",
+    "DOUBLE": "double precision", "FLOAT": "real", "BOOL": "boolean", "DATE": "date",
+    "TIMESTAMP": "timestamp", "UUID": "uuid", "INTERVAL": "interval",
+}
+
+
 def translate(e: duckdb.Error) -> errors.PymzError:
     """Map a DuckDB error to the closest PostgreSQL error class."""
     raw = str(e)
@@ -57,12 +64,22 @@ def translate(e: duckdb.Error) -> errors.PymzError:
     if isinstance(e, duckdb.OutOfRangeException) or "out of range" in low or "overflow" in low:
         return errors.NumericValueOutOfRange(msg)
     if isinstance(e, duckdb.ConversionException):
+        # PostgreSQL's wording, which clients and tests match on.
+        m = re.search(r"""Could not convert string '(.*?)' to (\w+)""", raw)
+        if m:
+            pg = _PG_TYPE_NAMES.get(m.group(2).upper(), m.group(2).lower())
+            return errors.InvalidTextRepresentation(
+                f'invalid input syntax for type {pg}: "{m.group(1)}"')
         return errors.InvalidTextRepresentation(msg)
     if isinstance(e, duckdb.BinderException) and (
         "cannot mix" in low or "cannot compare" in low or "implicit cast" in low
         or "must be" in low or "type" in low
     ):
         return errors.DatatypeMismatch(msg)
+    if "ambiguous reference to column name" in low:
+        m = re.search(r'column name "([^"]*)"', raw)
+        name = m.group(1) if m else "?"
+        return errors.PymzError(f'column reference "{name}" is ambiguous', sqlstate="42702")
     if isinstance(e, duckdb.InvalidInputException) and "parameter" in low:
         return errors.ProtocolViolation(msg)
     return errors.InternalError(msg)
