@@ -1,0 +1,68 @@
+"""A generic per-key ("basic") reduction: recompute one group from its value multiset.
+
+For aggregates that are neither accumulable nor a min/max (string_agg, array_agg,
+jsonb_agg, ...). Each group keeps a multiset of its rows; a time's changes recompute only
+the groups they touch, costing the size of those groups (never the whole state), as top-k.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pymz.compute.dataflow.graph import Operator
+from pymz.compute.dataflow.reduce import _TimeOrdered
+
+Row = tuple[Any, ...]
+# Given one group's rows with (positive) multiplicities, the aggregate values.
+GroupFn = Callable[[list[tuple[Row, int]]], Sequence[Any]]
+
+
+class BasicReduce(_TimeOrdered):
+    """GROUP BY ``key``; output ``key columns + fn(group rows)`` (``naggs`` values).
+
+    A group exists while its row count is positive. A group with a negative multiplicity is
+    reported into ``errs`` (XX000) while negative, and produces no output.
+    """
+
+    name = "basic_reduce"
+
+    def __init__(self, src: Operator, key: Sequence[int], fn: GroupFn, naggs: int) -> None:
+        super().__init__(src, len(key) + naggs)
+        self.key = tuple(key)
+        self.fn = fn
+        self.groups: dict[Row, Counter[Row]] = {}
+        self.shown: dict[Row, Row] = {}
+
+    def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
+        was_negative: dict[Row, bool] = {}
+        for r, d in zip(rows, diffs, strict=True):
+            k = tuple(r[i] for i in self.key)
+            g = self.groups.setdefault(k, Counter())
+            if k not in was_negative:
+                was_negative[k] = any(m < 0 for m in g.values())
+            g[r] += d
+            if g[r] == 0:
+                del g[r]
+        out: list[tuple[Row, int]] = []
+        for k, was in was_negative.items():
+            g = self.groups.get(k, Counter())
+            neg = any(m < 0 for m in g.values())
+            self.negative(t, "reduce", was=was, now=neg)
+            new = None
+            if g and not neg:
+                new = (*k, *self.fn(list(g.items())))
+            old = self.shown.get(k)
+            if old != new:
+                if old is not None:
+                    out.append((old, -1))
+                if new is not None:
+                    out.append((new, 1))
+            if new is None:
+                self.shown.pop(k, None)
+            else:
+                self.shown[k] = new
+            if not g:
+                self.groups.pop(k, None)
+        return out

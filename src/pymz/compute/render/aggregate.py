@@ -1,0 +1,190 @@
+"""Rendering of ``Reduce``: accumulable aggregates, DISTINCT aggregates, basic aggregates.
+
+The input is first mapped to ``key columns + one value column per aggregate + separator
+columns``. Then:
+
+- count/sum/min/max (not DISTINCT) share one library ``Reduce``;
+- each DISTINCT count/sum/min/max is ``Reduce(Distinct(Project(key + value)))``;
+- bool_and/bool_or/string_agg/jsonb_agg/array_agg (DISTINCT or not) share one
+  :class:`~pymz.compute.dataflow.basic.BasicReduce` that recomputes changed groups;
+- several parts are joined on the key (NULL-safe, as GROUP BY) and projected into the IR's
+  column order; sums get their SQL type (numeric as Decimal, int8 range-checked).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from pymz import errors
+from pymz.compute.dataflow import Agg, Distinct, Operator, Project
+from pymz.compute.dataflow import Reduce as DReduce
+from pymz.compute.dataflow.basic import BasicReduce
+from pymz.compute.render.ops import MapN
+from pymz.compute.render.scalar import Cols, compile_scalar
+from pymz.expr import relation as r
+from pymz.expr.evaluate import order_key
+from pymz.expr.funcs import INT_TYPES, check_int
+from pymz.repr import ScalarType
+
+if TYPE_CHECKING:
+    from pymz.compute.render.relation import Renderer
+
+ACCUMULABLE = ("count", "sum", "min", "max")
+Row = tuple[Any, ...]
+_NULLS_LAST = order_key(())
+
+
+def render_reduce(rd: Renderer, e: r.Reduce) -> Operator:
+    inp = rd.render(e.input)
+    k = len(e.group_key)
+    if not e.aggregates:
+        return Distinct(Project(inp, e.group_key))
+    aggs = e.aggregates
+    exprs = [compile_scalar(a.expr) for a in aggs]
+    extra_pos: dict[int, int] = {}
+    extras: list[Callable[[Cols, int], Any]] = []
+    for i, a in enumerate(aggs):
+        if a.extra:
+            extra_pos[i] = k + len(aggs) + len(extras)
+            extras.append(compile_scalar(a.extra[0]))
+    key = e.group_key
+
+    def pre_fn(cols: Cols, n: int) -> list[Any]:
+        return ([cols[j] for j in key] + [f(cols, n) for f in exprs]
+                + [f(cols, n) for f in extras])
+
+    pre = MapN(inp, pre_fn, k + len(aggs) + len(extras))
+    keycols = list(range(k))
+    parts: list[tuple[Operator, list[int]]] = []  # (operator, aggregate indexes it outputs)
+    plain = [i for i, a in enumerate(aggs) if a.func in ACCUMULABLE and not a.distinct]
+    if plain:
+        dr = DReduce(pre, keycols, [_agg(aggs[i], k + i) for i in plain])
+        parts.append((dr, plain))
+    for i, a in enumerate(aggs):
+        if a.func in ACCUMULABLE and a.distinct:
+            d = Distinct(Project(pre, [*keycols, k + i]))
+            parts.append((DReduce(d, keycols, [_agg(a, k)]), [i]))
+    basic = [i for i, a in enumerate(aggs) if a.func not in ACCUMULABLE]
+    if basic:
+        cols = [*keycols]
+        layout: list[tuple[r.Aggregate, int, int | None]] = []
+        for i in basic:
+            vpos = len(cols)
+            cols.append(k + i)
+            xpos = None
+            if i in extra_pos:
+                xpos = len(cols)
+                cols.append(extra_pos[i])
+            layout.append((aggs[i], vpos, xpos))
+        parts.append((BasicReduce(Project(pre, cols), keycols, _basic_fn(layout), len(basic)),
+                      basic))
+    if len(parts) == 1:
+        op, order = parts[0]
+        out = op
+        if order != list(range(len(aggs))):
+            pos = {a: k + j for j, a in enumerate(order)}
+            out = Project(op, [*keycols, *(pos[i] for i in range(len(aggs)))])
+    else:
+        offsets, n = [], 0
+        for op, _ in parts:
+            offsets.append(n)
+            n += op.arity
+        classes = [[(p, j) for p in range(len(parts))] for j in range(k)]
+        joined = rd.join_ops([op for op, _ in parts], classes)
+        pos = {}
+        for p, (_, order) in enumerate(parts):
+            for j, ai in enumerate(order):
+                pos[ai] = offsets[p] + k + j
+        out = Project(joined, [*keycols, *(pos[i] for i in range(len(aggs)))])
+    return _fix_sums(out, e, k)
+
+
+def _agg(a: r.Aggregate, col: int) -> Agg:
+    kind = a.func
+    assert kind in ACCUMULABLE
+    return Agg(kind, col)  # type: ignore[arg-type]
+
+
+def _fix_sums(op: Operator, e: r.Reduce, k: int) -> Operator:
+    """Give sums their SQL result type: numeric as Decimal, integer sums range-checked."""
+    schema = e.schema
+    fixes: list[tuple[int, ScalarType]] = []
+    for i, a in enumerate(e.aggregates):
+        t = schema[k + i].type
+        if a.func == "sum" and (t in INT_TYPES or t == ScalarType.NUMERIC):
+            fixes.append((k + i, t))
+    if not fixes:
+        return op
+
+    def fix(cols: Cols, n: int) -> list[Any]:
+        out = list(cols)
+        for c, t in fixes:
+            vals = cols[c].tolist()
+            if t == ScalarType.NUMERIC:
+                conv: list[Any] = [None if v is None else Decimal(v) for v in vals]
+            else:
+                conv = [None if v is None else check_int(int(v), t) for v in vals]
+            col = np.empty(n, dtype=object)
+            col[:] = conv
+            out[c] = col
+        return out
+
+    return MapN(op, fix, op.arity)
+
+
+def _basic_fn(layout: Sequence[tuple[r.Aggregate, int, int | None]]
+              ) -> Callable[[list[tuple[Row, int]]], list[Any]]:
+    def fn(rows: list[tuple[Row, int]]) -> list[Any]:
+        out = []
+        for a, vpos, xpos in layout:
+            pairs = [(row[vpos], None if xpos is None else row[xpos])
+                     for row, m in rows for _ in range(m)]
+            out.append(basic_value(a.func, a.distinct, pairs))
+        return out
+    return fn
+
+
+def basic_value(func: str, distinct: bool, pairs: list[tuple[Any, Any]]) -> Any:
+    """One group's aggregate, exactly as the reference evaluator computes it."""
+    if func not in ("jsonb_agg", "array_agg"):
+        pairs = [p for p in pairs if p[0] is not None]
+    if distinct:
+        pairs = list(dict.fromkeys(pairs))
+    if not pairs:
+        return None
+    vals = [v for v, _ in pairs]
+    if func == "bool_and":
+        return all(vals)
+    if func == "bool_or":
+        return any(vals)
+    # Order-sensitive aggregates without ORDER BY: sorted, like the evaluator.
+    pairs.sort(key=lambda p: _NULLS_LAST((p[0],)))
+    if func == "string_agg":
+        s = str(pairs[0][0])
+        for v, sep in pairs[1:]:
+            s += ("" if sep is None else str(sep)) + str(v)
+        return s
+    if func == "jsonb_agg":
+        return _json_text([_json_value(v) for v, _ in pairs])
+    if func == "array_agg":
+        return tuple(v for v, _ in pairs)
+    raise errors.UndefinedFunction(f"function {func} does not exist")
+
+
+def _json_value(v: object) -> object:
+    if v is None or isinstance(v, bool | int | str | float | Decimal):
+        return v
+    return str(v)
+
+
+def _json_text(v: object) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(_json_text(x) for x in v) + "]"
+    if isinstance(v, Decimal):
+        return str(v)
+    return json.dumps(v)
