@@ -5,20 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-from typing import TYPE_CHECKING
 
 import pytest
+from tests.integration.postgres_fixture import (
+    consensus_url,
+    postgres_server_url,
+    postgres_url,
+)
 
 from pymz.persist import CaSResult, InvalidUsageError, VersionedData, consensus_from_url
-
-if TYPE_CHECKING:
-    from tests.integration.postgres_fixture import (
-        consensus_url,
-        postgres_server_url,
-        postgres_url,
-    )
-else:
-    from postgres_fixture import consensus_url, postgres_server_url, postgres_url
 
 __all__ = ["consensus_url", "postgres_server_url", "postgres_url"]
 

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 import pytest
+from tests.integration.postgres_fixture import (
+    consensus_url,
+    postgres_server_url,
+    postgres_url,
+)
 
 from pymz.persist import FencedError, consensus_from_url
 from pymz.persist.machine import wall_clock_ms
 from pymz.timestamp_oracle import TimestampOracle, timestamp_oracle_from_url
-
-if TYPE_CHECKING:
-    from tests.integration.postgres_fixture import (
-        consensus_url,
-        postgres_server_url,
-        postgres_url,
-    )
-else:
-    from postgres_fixture import consensus_url, postgres_server_url, postgres_url
 
 __all__ = ["consensus_url", "postgres_server_url", "postgres_url"]
 

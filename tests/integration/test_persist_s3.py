@@ -7,20 +7,15 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
+from tests.integration.s3_fixture import S3Server, s3_bucket, s3_server
 
 from pymz.errors import ConfigurationError
 from pymz.persist import PersistClient, PersistConfig, blob_from_url, consensus_from_url
 from pymz.persist.blob_s3 import BlobError, S3Blob, S3BlobConfig, s3_config_from_url
 from pymz.persist.machine import wall_clock_ms
 from pymz.repr.types import Column, ScalarType
-
-if TYPE_CHECKING:
-    from tests.integration.s3_fixture import S3Server, s3_bucket, s3_server
-else:
-    from s3_fixture import S3Server, s3_bucket, s3_server
 
 __all__ = ["s3_bucket", "s3_server"]
 

@@ -10,9 +10,13 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
+from tests.integration.postgres_fixture import (
+    consensus_url,
+    postgres_server_url,
+    postgres_url,
+)
 
 from pymz.persist import (
     FencedError,
@@ -32,15 +36,6 @@ from pymz.persist import (
 )
 from pymz.persist.machine import wall_clock_ms
 from pymz.repr.types import Column, ScalarType
-
-if TYPE_CHECKING:
-    from tests.integration.postgres_fixture import (
-        consensus_url,
-        postgres_server_url,
-        postgres_url,
-    )
-else:
-    from postgres_fixture import consensus_url, postgres_server_url, postgres_url
 
 __all__ = ["consensus_url", "postgres_server_url", "postgres_url"]
 
