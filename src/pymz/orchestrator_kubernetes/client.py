@@ -17,15 +17,14 @@ from typing import Any
 
 import urllib3
 from kubernetes import client as k8s  # type: ignore[import-untyped]
-from kubernetes import config as k8s_config
 from kubernetes.client.exceptions import ApiException  # type: ignore[import-untyped]
 
+from pymz import kube_apply
 from pymz.errors import InternalError
 from pymz.orchestrator_kubernetes.config import KubernetesOrchestratorConfig
 
 logger = logging.getLogger(__name__)
 
-APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 METRICS_GROUP = "metrics.k8s.io"
 METRICS_VERSION = "v1beta1"
 
@@ -40,14 +39,8 @@ class KubernetesApiError(InternalError):
 
 def make_api_client(config: KubernetesOrchestratorConfig) -> Any:
     """An ``ApiClient`` of its own (the client library's global default is left alone)."""
-    if config.in_cluster:
-        configuration = k8s.Configuration()
-        k8s_config.load_incluster_config(client_configuration=configuration)
-        return k8s.ApiClient(configuration)
-    return k8s_config.new_client_from_config(
-        config_file=str(config.kubeconfig) if config.kubeconfig is not None else None,
-        context=config.context,
-    )
+    return kube_apply.make_api_client(config.kubeconfig, config.context,
+                                      in_cluster=config.in_cluster)
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -123,21 +116,10 @@ class KubeClient:
         query: list[tuple[str, str]] | None = None,
         content_type: str = "application/json",
     ) -> Any:
-        """One raw request (no retries); returns decoded JSON. The generated ``patch_*``
-        methods cannot send ``application/apply-patch+yaml``, so apply goes through here."""
-        response = self.api_client.call_api(
-            path,
-            method,
-            path_params={},
-            query_params=query or [],
-            header_params={"Content-Type": content_type, "Accept": "application/json"},
-            body=body,
-            auth_settings=["BearerToken"],
-            _return_http_data_only=True,
-            _preload_content=False,
-            _request_timeout=self.config.request_timeout,
-        )
-        return decode(response)
+        """One raw request (no retries); returns decoded JSON."""
+        return kube_apply.request(self.api_client, method, path, body, query=query,
+                                  content_type=content_type,
+                                  request_timeout=self.config.request_timeout)
 
     async def apply(self, what: str, path: str, body: Any) -> Any:
         """Server-side apply ``body`` at ``path`` as our field manager, forcing ownership of
@@ -149,7 +131,7 @@ class KubeClient:
             path,
             body,
             query=[("fieldManager", self.config.field_manager), ("force", "true")],
-            content_type=APPLY_CONTENT_TYPE,
+            content_type=kube_apply.APPLY_CONTENT_TYPE,
         )
 
 
