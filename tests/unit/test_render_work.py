@@ -60,8 +60,8 @@ def per_update_work(n_keys: int, seed: int = 1) -> tuple[int, int]:
             row, _, _ = t_rows[rng.randrange(len(t_rows))]
             cd.push(gid, [(row, now, -1), ((row[0], "y", rng.randint(1, 9)), now, 1)])
         else:
-            row, _, _ = u_rows[rng.randrange(len(u_rows))]
-            cd.push(gid, [(row, now, -1), ((row[0], rng.randint(1, 9)), now, 1)])
+            urow, _, _ = u_rows[rng.randrange(len(u_rows))]
+            cd.push(gid, [(urow, now, -1), ((urow[0], rng.randint(1, 9)), now, 1)])
         cd.advance_all(now + 1)
         works.append(counted_step(cd.df))
         assert cd.snapshot(now)  # the result stays readable

@@ -272,6 +272,8 @@ def _int_arith(f: str, a: Fn, b: Fn, t: ScalarType) -> Fn:
         if xi is None or yi is None or (t not in INT_RANGES):
             return _rowwise_values(f, [x, y], t, n)
         if f in ("div", "mod"):
+            if nulls is not None:
+                yi = np.where(nulls, 1, yi)  # never divide by a NULL row's filler
             zero = yi == 0
             if live is not None:
                 zero &= live
@@ -282,8 +284,10 @@ def _int_arith(f: str, a: Fn, b: Fn, t: ScalarType) -> Fn:
             # int64 arithmetic wraps: find rows that may overflow and do them exactly.
             fx, fy = xi.astype(np.float64), yi.astype(np.float64)
             approx = {"add": fx + fy, "sub": fx - fy, "mul": fx * fy}.get(f)
+            imin = np.iinfo(np.int64).min
+            # abs() of the least int64 overflows: such rows take the exact path.
             risky = (np.abs(approx) >= 2.0**62) if approx is not None else (
-                (xi == np.iinfo(np.int64).min) & (yi == -1))
+                (xi == imin) | (yi == imin))
             if live is not None:
                 risky &= live
             if risky.any():
