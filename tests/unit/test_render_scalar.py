@@ -4,6 +4,7 @@ and renderer behaviour that the differential test does not reach."""
 from __future__ import annotations
 
 import random
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -98,6 +99,13 @@ def test_short_circuit_skips_failing_rows() -> None:
     case = If(Call("eq", (x, Literal(0, T.INT4)), T.BOOL), Literal(None, T.INT4),
               Call("div", (Literal(6, T.INT4), x), T.INT4))
     assert run_vec(case, [(0,), (3,), (None,)], 1) == [None, 2, None]
+
+
+def test_non_integer_objects_are_not_truncated() -> None:
+    lt = Call("lt", (ColumnRef(0), ColumnRef(1)), T.BOOL)
+    rows: list[tuple[object, ...]] = [(Decimal("1.5"), Decimal("1.7")), (None, Decimal(1))]
+    assert run_vec(lt, rows, 2) == [True, None]
+    assert run_vec(lt, [(True, False), (None, True)], 2) == [False, None]
 
 
 def test_empty_batches_and_rowwise_functions() -> None:

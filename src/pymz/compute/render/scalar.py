@@ -88,7 +88,11 @@ def _native_ints(c: Col, nulls: Mask | None, fill: int = 0) -> npt.NDArray[np.in
     """Non-NULL values as int64 (NULLs replaced by ``fill``), or None if they do not fit."""
     if c.dtype == np.int64:
         return c
-    if c.dtype == np.bool_:
+    if c.dtype != object:
+        return None
+    # Only plain Python ints (not Decimal, float or bool) convert exactly.
+    present = c if nulls is None else c[~nulls]
+    if not set(map(type, present.tolist())) <= {int}:
         return None
     vals = c.copy() if nulls is not None else c
     if nulls is not None:
