@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pymz import errors
-from pymz.compute.dataflow import column
+from pymz.compute.dataflow import Arrange, DeltaJoin, Join, column
 from pymz.compute.render import CompiledDataflow, compile_scalar
 from pymz.expr import optimize, plan
 from pymz.expr.evaluate import eval_scalar
@@ -191,3 +191,37 @@ def test_large_random_batches_are_vectorised_consistently() -> None:
     assert run_vec(e, rows, 2) == run_ref(e, rows)
     assert np.asarray(compile_scalar(e)(
         (column([1, 2]), column([3, 4])), 2)).dtype == np.bool_
+
+
+JOIN_TABLES = {
+    "t": ("u1", [Column("a", T.INT4), Column("b", T.TEXT), Column("c", T.INT4)]),
+    "u": ("u2", [Column("a", T.INT4), Column("d", T.INT8)]),
+    "ev": ("u3", [Column("id", T.INT4), Column("ts", T.INT8)]),
+}
+
+
+def operators(sql: str) -> list[object]:
+    p = plan(sql, lambda parts: JOIN_TABLES.get(parts[-1]))
+    cd = CompiledDataflow(optimize(p.expr), {g: tuple(c) for g, c in JOIN_TABLES.values()})
+    return list(cd.df.operators)
+
+
+@pytest.mark.parametrize("sql", [
+    "select t.a, u.d, t2.b from t join u on t.a = u.a join t t2 on t2.c = u.d",
+    "select t.b, u.d, ev.id from t join u on t.a = u.a join ev on ev.id = u.a",
+    "select * from t cross join u where t.c = u.d",
+    "select t.a, u.d from t left join u on t.a = u.a",
+])
+def test_equi_joins_never_cross(sql: str) -> None:
+    """Equalities (also under widening casts, also across nested joins) become keys."""
+    ops = operators(sql)
+    keys = [op.key for op in ops if isinstance(op, Arrange)]
+    assert keys and all(keys), keys
+
+
+def test_three_way_join_is_one_delta_join_and_arrangements_are_shared() -> None:
+    ops = operators("select t.b, u.d, ev.id from t join u on t.a = u.a join ev on ev.id = u.a")
+    assert sum(isinstance(op, DeltaJoin) for op in ops) == 1
+    assert not any(isinstance(op, Join) for op in ops)
+    arranged = [(id(op.inputs[0]), op.key) for op in ops if isinstance(op, Arrange)]
+    assert len(arranged) == len(set(arranged)) == 3  # u is arranged once for both paths

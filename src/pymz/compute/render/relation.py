@@ -32,6 +32,7 @@ from pymz.compute.dataflow import (
 )
 from pymz.compute.dataflow.batch import Batch, equal_pairs
 from pymz.compute.render.aggregate import render_reduce
+from pymz.compute.render.joins import flatten, lift_equalities
 from pymz.compute.render.ops import FilterN, FlatMapN, MapN
 from pymz.compute.render.scalar import (
     Cols,
@@ -114,6 +115,7 @@ class Renderer:
         if isinstance(e, r.FlatMap):
             return self._flat_map(e)
         if isinstance(e, r.Join):
+            e = flatten(e)
             ops = [self.render(i) for i in e.inputs]
             return self.join_ops(ops, [list(c) for c in e.equivalences])
         if isinstance(e, r.Reduce):
@@ -151,6 +153,7 @@ class Renderer:
         return MapN(inp, fn, inp.arity + len(fns))
 
     def _filter(self, e: r.Filter) -> Operator:
+        e = lift_equalities(e)
         inp = self.render(e.input)
         plain = [p for p in e.predicates if not uses_mz_now(p)]
         temporal = [p for p in e.predicates if uses_mz_now(p)]
@@ -197,7 +200,7 @@ class Renderer:
         """
         ops = list(ops)
         reps: list[dict[int, int]] = []  # per cross-input class: input -> representative col
-        for cls in classes:
+        for cls in merge_classes(classes):
             by_input: dict[int, list[int]] = {}
             for i, c in cls:
                 by_input.setdefault(i, []).append(c)
@@ -236,6 +239,21 @@ class Renderer:
                 done.append(j)
             paths.append(path)
         return DeltaJoin(ops, paths)
+
+
+def merge_classes(classes: list[list[Member]]) -> list[list[Member]]:
+    """Union overlapping equivalence classes (equality is transitive)."""
+    merged: list[set[Member]] = []
+    for cls in classes:
+        cur = set(cls)
+        rest = []
+        for m in merged:
+            if m & cur:
+                cur |= m
+            else:
+                rest.append(m)
+        merged = [*rest, cur]
+    return [sorted(m) for m in merged]
 
 
 def _equal_cols(cs: list[int]) -> Fn:
