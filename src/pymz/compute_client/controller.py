@@ -10,6 +10,15 @@ from typing import Any
 
 import grpc.aio
 
+from pymz.compute_client.dataflow import (
+    DataflowDescription,
+    SubscribeBatch,
+    SubscribeSinkExport,
+    decode_subscribe_updates,
+    index_peek_plan,
+    parse_subscribe_error,
+)
+from pymz.compute_client.dataflow import encode as encode_dataflow
 from pymz.compute_client.history import ComputeCommandHistory
 from pymz.compute_client.peek_plan import (
     Row,
@@ -54,6 +63,24 @@ class _PendingPeek:
     parts: dict[str, dict[int, bytes]] = field(default_factory=dict)
 
 
+@dataclass
+class _Subscribe:
+    """Batches of one subscribe sink, merged from every replica: each range of times is
+    delivered once, from the first replica that reports it."""
+
+    instance_id: str
+    up_to: int | None
+    queue: asyncio.Queue[SubscribeBatch | PymzError | None] = field(default_factory=asyncio.Queue)
+    # Times below this have been delivered (None: nothing yet).
+    progress: int | None = None
+    done: bool = False
+
+    def finish(self, item: PymzError | None = None) -> None:
+        if not self.done:
+            self.done = True
+            self.queue.put_nowait(item)
+
+
 class _ComputeProtocol:
     def hello(self, nonce: str) -> ComputeCommand:
         return hello_command(nonce)
@@ -84,6 +111,8 @@ class ComputeController:
         self._frontiers: dict[str, dict[str, Frontier]] = {}
         self._peeks: dict[str, _PendingPeek] = {}
         self._subscribe_handler: SubscribeHandler | None = None
+        self._subscribes: dict[str, _Subscribe] = {}
+        self._frontier_waiters: list[asyncio.Event] = []
 
     # -- instances and replicas -------------------------------------------------------------
 
@@ -139,14 +168,84 @@ class ComputeController:
     def allow_writes(self, instance_id: str) -> None:
         self.send(instance_id, ComputeCommand(allow_writes=common_pb2.AllowWrites()))
 
-    def create_dataflow(self, instance_id: str, dataflow: CreateDataflow) -> None:
+    def create_dataflow(
+        self, instance_id: str, dataflow: DataflowDescription | CreateDataflow
+    ) -> None:
+        """Install a dataflow on every replica (now and, through the history, later ones).
+
+        Subscribe sinks of a :class:`DataflowDescription` start buffering their batches at
+        once; read them with :meth:`subscribe`."""
+        if isinstance(dataflow, DataflowDescription):
+            self._history(instance_id)
+            for sink in dataflow.sink_exports:
+                if isinstance(sink, SubscribeSinkExport):
+                    self._subscribes[sink.id] = _Subscribe(instance_id, sink.up_to)
+            dataflow = encode_dataflow(dataflow)
         self.send(instance_id, ComputeCommand(create_dataflow=dataflow))
 
     def schedule(self, instance_id: str, id: str) -> None:
         self.send(instance_id, ComputeCommand(schedule=Schedule(id=id)))
 
-    def allow_compaction(self, instance_id: str, id: str, frontier: Frontier) -> None:
-        self.send(instance_id, allow_compaction(id, frontier))
+    def allow_compaction(self, instance_id: str, id: str, frontier: Frontier | int | None) -> None:
+        """Reads of export ``id`` before ``frontier`` are no longer needed; ``None`` or an
+        empty frontier drops the export (a dataflow goes once all its exports are dropped,
+        and a subscribe of ``id`` ends)."""
+        f: Frontier = (
+            () if frontier is None else (frontier,) if isinstance(frontier, int) else frontier
+        )
+        self.send(instance_id, allow_compaction(id, f))
+        if not f:
+            sub = self._subscribes.pop(id, None)
+            if sub is not None:
+                sub.finish()
+
+    async def wait_for_frontier(
+        self, instance_id: str, id: str, ts: int, timeout_s: float | None = None
+    ) -> Frontier:
+        """Wait until some replica reports export ``id``'s write frontier beyond ``ts`` (all
+        times ``<= ts`` complete); returns that frontier. TimeoutError after ``timeout_s``."""
+
+        async def wait() -> Frontier:
+            while True:
+                f = self.write_frontier(instance_id, id)
+                if f is not None and (not f or f[0] > ts):
+                    return f
+                ev = asyncio.Event()
+                self._frontier_waiters.append(ev)
+                await ev.wait()
+
+        return await asyncio.wait_for(wait(), timeout_s)
+
+    async def peek_index(
+        self, instance_id: str, index_id: str, timestamp: int, *, timeout_s: float | None = None
+    ) -> list[Row]:
+        """The rows of index ``index_id`` at ``timestamp`` (the first replica to answer wins;
+        a replica answers once its arrangement is complete at ``timestamp``). Raises
+        :class:`PymzError` with the replica's SQLSTATE (e.g. 22012 while the indexed
+        collection holds a division by zero), TimeoutError after ``timeout_s``."""
+        peek = Peek(
+            uuid=new_peek_uuid(),
+            target_id=index_id,
+            timestamp=timestamp,
+            plan_json=index_peek_plan(),
+        )
+        resp = await self.peek(instance_id, peek, timeout_s=timeout_s)
+        return peek_rows(resp)
+
+    async def subscribe(self, instance_id: str, sink_id: str) -> AsyncIterator[SubscribeBatch]:
+        """The batches of subscribe sink ``sink_id`` in time order, contiguous, each range
+        from the first replica to report it. Ends when the sink is dropped or reaches its
+        ``up_to``; raises the query's error (PymzError) if the subscribe failed."""
+        sub = self._subscribes.get(sink_id)
+        if sub is None or sub.instance_id != instance_id:
+            raise UndefinedObject(f"unknown subscribe {sink_id!r}")
+        while True:
+            item = await sub.queue.get()
+            if item is None:
+                return
+            if isinstance(item, PymzError):
+                raise item
+            yield item
 
     def history(self, instance_id: str) -> list[ComputeCommand]:
         """The compacted history a new replica of the instance would be sent."""
@@ -259,16 +358,56 @@ class ComputeController:
             return
         pending.future.set_result(PeekResponse(uuid=pr.uuid, rows=rows))
 
+    def _subscribe_response(self, sr: SubscribeResponse) -> None:
+        sub = self._subscribes.get(sr.id)
+        if sub is None or sub.done:
+            return
+        if sr.WhichOneof("kind") == "dropped":
+            sub.finish()
+            return
+        b = sr.batch
+        if b.error:
+            sqlstate, message = parse_subscribe_error(b.error)
+            sub.finish(PymzError(message, sqlstate=sqlstate))
+            return
+        lower_f, upper_f = frontier_from_proto(b.lower), frontier_from_proto(b.upper)
+        lower = lower_f[0] if lower_f else 0
+        upper = upper_f[0] if upper_f else None
+        if sub.progress is not None:
+            if upper is not None and upper <= sub.progress:
+                return  # another replica delivered this range already
+            if lower > sub.progress:
+                return  # a gap (a replica that started later): wait for one that covers it
+        start = lower if sub.progress is None else sub.progress
+        try:
+            updates = [u for u in decode_subscribe_updates(b.updates) if u[1] >= start]
+        except Exception as e:
+            sub.finish(InternalError(f"malformed subscribe batch: {e}"))
+            return
+        updates.sort(key=lambda u: u[1])
+        if sub.up_to is not None:
+            updates = [u for u in updates if u[1] < sub.up_to]
+            if upper is None or upper >= sub.up_to:
+                upper = sub.up_to
+        sub.queue.put_nowait(SubscribeBatch(start, upper, updates))
+        sub.progress = upper
+        if upper is None or (sub.up_to is not None and upper >= sub.up_to):
+            sub.finish()
+
     def _handle_response(self, replica_id: str, process_id: int, resp: ComputeResponse) -> None:
         kind = response_kind(resp)
         if kind == "frontiers":
             f = resp.frontiers
             self._frontiers.setdefault(replica_id, {})[f.id] = frontier_from_proto(f.write_frontier)
+            waiters, self._frontier_waiters = self._frontier_waiters, []
+            for ev in waiters:
+                ev.set()
         elif kind == "peek_response":
             self._peek_response(replica_id, process_id, resp.peek_response)
         elif kind == "subscribe_response":
             if self._subscribe_handler is not None:
                 self._subscribe_handler(replica_id, resp.subscribe_response)
+            self._subscribe_response(resp.subscribe_response)
         else:
             log.warning("unexpected compute response %r from %s/%d", kind, replica_id, process_id)
 

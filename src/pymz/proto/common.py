@@ -8,7 +8,9 @@ from pymz.proto import common_pb2
 
 # Bumped on any incompatible change to common/compute/storage.proto semantics.
 # 2: PeekResponse.error became a PeekError (sqlstate, message, detail, hint).
-PROTOCOL_VERSION = 2
+# 3: dataflows run: PersistSinkConnection.desc_json, typed DataflowDescription payloads,
+#    index peeks ({"kind": "index_peek"}), SubscribeBatch in the persist batch layout.
+PROTOCOL_VERSION = 3
 
 # Both ends ping every second and give up after two more without an answer, so a stopped or
 # partitioned peer is detected within ~3 s even when no commands flow.

@@ -149,15 +149,19 @@ class PersistSinkConnection(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SHARD_ID_FIELD_NUMBER: _builtins.int
+    DESC_JSON_FIELD_NUMBER: _builtins.int
     shard_id: _builtins.str
+    desc_json: _builtins.bytes
+    """JSON list of the shard's columns (pymz.expr.serde encoding of Column); since version 3."""
     def __init__(
         self,
         *,
         shard_id: _builtins.str = ...,
+        desc_json: _builtins.bytes = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["shard_id", b"shard_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["desc_json", b"desc_json", "shard_id", b"shard_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
