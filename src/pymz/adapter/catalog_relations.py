@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from pymz.adapter.replicas import ProcessStatus
 from pymz.adapter.table_types import to_column, type_text
-from pymz.catalog import Catalog, ReplicaSize, Table, View
+from pymz.catalog import Catalog, MaterializedView, ReplicaSize, Table, View
 from pymz.repr import Column, Interval, ScalarType
 from pymz.sqlexec import RelationSnapshot
 
@@ -123,12 +123,15 @@ def table_relations(catalog: Catalog,
     id -> (since, upper))."""
     tables = sorted(catalog.tables.values(), key=lambda t: t.id)
     views = sorted(catalog.views.values(), key=lambda v: v.id)
-    relations: list[Table | View] = [*tables, *views]
+    mvs = sorted(catalog.materialized_views.values(), key=lambda m: m.id)
+    indexes = sorted(catalog.indexes.values(), key=lambda i: i.id)
+    relations: list[Table | View | MaterializedView] = [*tables, *views, *mvs]
+    backed: list[Table | MaterializedView] = [*tables, *mvs]
     return [
         RelationSnapshot(
             "mz_internal", "mz_storage_shards",
             _cols(("object_id", T.TEXT), ("shard_id", T.TEXT)),
-            [(t.id, t.shard_id) for t in tables],
+            [(t.id, t.shard_id) for t in backed],
         ),
         RelationSnapshot(
             "mz_internal", "mz_frontiers",
@@ -162,13 +165,31 @@ def table_relations(catalog: Catalog,
               v.create_sql, v.create_sql) for v in views],
         ),
         RelationSnapshot(
+            "mz_catalog", "mz_materialized_views",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("schema_id", T.TEXT), ("name", T.TEXT),
+                  ("cluster_id", T.TEXT), ("definition", T.TEXT), ("owner_id", T.TEXT),
+                  ("privileges", T.TEXT, True), ("create_sql", T.TEXT),
+                  ("redacted_create_sql", T.TEXT)),
+            [(m.id, m.oid, m.schema_id, m.name, m.cluster_id, m.sql, m.owner_id,
+              _privileges(m.owner_id), m.create_sql, m.create_sql) for m in mvs],
+        ),
+        RelationSnapshot(
+            "mz_catalog", "mz_indexes",
+            _cols(("id", T.TEXT), ("oid", T.OID), ("name", T.TEXT), ("on_id", T.TEXT),
+                  ("cluster_id", T.TEXT), ("owner_id", T.TEXT), ("create_sql", T.TEXT),
+                  ("redacted_create_sql", T.TEXT)),
+            [(i.id, i.oid, i.name, i.on_id, i.cluster_id, i.owner_id, i.create_sql,
+              i.create_sql) for i in indexes],
+        ),
+        RelationSnapshot(
             "mz_catalog", "mz_objects",
             _cols(("id", T.TEXT), ("oid", T.OID), ("schema_id", T.TEXT), ("name", T.TEXT),
                   ("type", T.TEXT), ("owner_id", T.TEXT), ("cluster_id", T.TEXT),
                   ("privileges", T.TEXT, True)),
-            sorted([(o.id, o.oid, o.schema_id, o.name, kind, o.owner_id, None,
-                     _privileges(o.owner_id))
+            sorted([(o.id, o.oid, o.schema_id, o.name, kind, o.owner_id,
+                     getattr(o, "cluster_id", None), _privileges(o.owner_id))
                     for kind, items in (("table", tables), ("view", views),
+                                        ("materialized-view", mvs), ("index", indexes),
                                         ("secret", list(catalog.secrets.values())))
                     for o in items], key=lambda r: str(r[0])),
         ),

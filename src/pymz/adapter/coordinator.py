@@ -27,6 +27,7 @@ from pymz.adapter.client import (
 )
 from pymz.adapter.cluster_ddl import ClusterSequencer
 from pymz.adapter.explain import explain_statement
+from pymz.adapter.materialized import DataflowController, MaterializedSequencer
 from pymz.adapter.objects_ddl import ObjectSequencer
 from pymz.adapter.plans import (
     DropClustersPlan,
@@ -42,9 +43,10 @@ from pymz.adapter.show import show_columns_sql, show_objects_sql
 from pymz.adapter.tables import TableSequencer, copy_options
 from pymz.adapter.vars import SessionVars
 from pymz.adapter.views import ViewSequencer
-from pymz.catalog import Catalog, ReplicaSize
+from pymz.catalog import Catalog, ReplicaSize, View
 from pymz.errors import (
     ActiveSqlTransaction,
+    DependentObjectsStillExist,
     FeatureNotSupported,
     InFailedSqlTransaction,
     InvalidSchemaName,
@@ -52,6 +54,7 @@ from pymz.errors import (
     SqlSyntaxError,
     UndefinedDatabase,
 )
+from pymz.persist import PersistClient
 from pymz.repr import Column, ScalarType
 from pymz.secrets import SecretsController
 from pymz.sql import ast
@@ -63,7 +66,7 @@ log = logging.getLogger(__name__)
 _DDL = (ast.CreateTable, ast.CreateCluster, ast.CreateClusterReplica, ast.AlterClusterSet,
         ast.AlterClusterReset, ast.AlterRename, ast.AlterOwner, ast.CreateDatabase,
         ast.CreateSchema, ast.CreateRole, ast.DropObjects, ast.CreateSecret, ast.AlterSecret,
-        ast.CreateView)
+        ast.CreateView, ast.CreateMaterializedView, ast.CreateIndex)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,9 @@ class Coordinator:
     def __init__(self, config: CoordinatorConfig, catalog: Catalog, replicas: ReplicaManager,
                  registry: CollectorRegistry, *, writer: TableWriter,
                  oracle: TimestampOracle, peeks: PeekClient,
-                 secrets: SecretsController | None = None) -> None:
+                 secrets: SecretsController | None = None,
+                 dataflows: DataflowController | None = None,
+                 persist: PersistClient | None = None) -> None:
         self._config = config
         self.catalog = catalog
         self.replicas = replicas
@@ -106,6 +111,10 @@ class Coordinator:
                                       self._queries.describe)
         self._views = ViewSequencer(catalog, self._queries.views, self._tables,
                                     self._queries.describe)
+        self._materialized = (
+            MaterializedSequencer(catalog, self._queries.views, self._tables,
+                                  compute=dataflows, persist=persist, oracle=oracle)
+            if dataflows is not None and persist is not None else None)
         self._clusters = ClusterSequencer(catalog, replicas, config.replica_sizes)
         self._objects = ObjectSequencer(catalog)
         self._secrets = SecretSequencer(catalog, secrets)
@@ -129,6 +138,8 @@ class Coordinator:
                                                 self._config.replica_sizes)
         if orphans:
             log.info("dropped %d orphaned replica services", len(orphans))
+        if self._materialized is not None:
+            await self._materialized.install_all()
         self.ready = True
 
     # --- sessions --------------------------------------------------------------------
@@ -388,6 +399,31 @@ class Coordinator:
                            "database with SHOW DATABASES.")
         return CommandResult("SET")
 
+    def _need_materialized(self) -> MaterializedSequencer:
+        if self._materialized is None:
+            raise FeatureNotSupported("this environmentd runs without compute dataflows")
+        return self._materialized
+
+    async def _drop_maintained_dependents(self, stmt: ast.DropObjects,
+                                          session: Session) -> None:
+        """Materialized views and indexes over what DROP TABLE/VIEW removes: an error
+        without CASCADE, dropped first with it (views are handled by the drop itself)."""
+        if self._materialized is None:
+            return
+        ids = []
+        for name in stmt.names:
+            found = self._queries.views.resolver.resolve(session, name.names)
+            if found is not None:
+                ids.append(found[0].id)
+        dependents = [d for d in self._materialized.dependents(ids)
+                      if not isinstance(d, View)]
+        if dependents and not stmt.cascade:
+            raise DependentObjectsStillExist(
+                f"cannot drop {stmt.names[0]}: still depended upon by "
+                f"\"{dependents[0].name}\"",
+                hint="Use DROP ... CASCADE to drop the dependent objects too.")
+        await self._materialized.remove(dependents)
+
     async def _execute_ddl(self, session: Session, stmt: object,
                            sql_text: str) -> CommandResult:
         notices: list[str] = []
@@ -426,6 +462,7 @@ class Coordinator:
             case ast.DropObjects(object_type="SECRET"):
                 notices = await self._secrets.drop(stmt, session)
             case ast.DropObjects(object_type="TABLE"):
+                await self._drop_maintained_dependents(stmt, session)
                 cascade = stmt.cascade
                 notices = await self._tables.drop_tables(
                     stmt, session, lambda ids: self._queries.views.check_no_dependents(
@@ -433,7 +470,16 @@ class Coordinator:
             case ast.CreateView():
                 notices = await self._views.create_view(stmt, sql_text, session)
             case ast.DropObjects(object_type="VIEW"):
+                await self._drop_maintained_dependents(stmt, session)
                 notices = await self._views.drop_views(stmt, session)
+            case ast.CreateMaterializedView():
+                notices = await self._need_materialized().create_materialized_view(
+                    stmt, sql_text, session)
+            case ast.CreateIndex():
+                notices = await self._need_materialized().create_index(stmt, sql_text,
+                                                                         session)
+            case ast.DropObjects(object_type="MATERIALIZED VIEW" | "INDEX"):
+                notices = await self._need_materialized().drop(stmt, session)
             case ast.CreateDatabase() | ast.CreateSchema() | ast.CreateRole() | \
                     ast.DropObjects():
                 notices = await self._objects.execute(stmt, session)
@@ -474,6 +520,10 @@ def _ddl_tag(stmt: object) -> str:
             return "CREATE TABLE"
         case ast.CreateView():
             return "CREATE VIEW"
+        case ast.CreateMaterializedView():
+            return "CREATE MATERIALIZED VIEW"
+        case ast.CreateIndex():
+            return "CREATE INDEX"
         case ast.CreateSchema():
             return "CREATE SCHEMA"
         case ast.CreateRole():

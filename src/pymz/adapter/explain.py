@@ -14,6 +14,7 @@ from pymz import expr
 from pymz.adapter.client import QueryResult
 from pymz.adapter.query import QueryRunner
 from pymz.adapter.views import Views
+from pymz.catalog import MaterializedView, View
 from pymz.errors import FeatureNotSupported, UndefinedTable, WrongObjectType
 from pymz.repr import Column, ScalarType
 from pymz.sql import ast
@@ -43,13 +44,14 @@ async def explain_statement(stmt: ast.Explain, session: Session, runner: QueryRu
     if stmt.explainee == "QUERY":
         assert stmt.query is not None
         sql = stmt.query
-    elif stmt.explainee == "VIEW" and stmt.name is not None:
+    elif stmt.explainee in ("VIEW", "MATERIALIZED VIEW") and stmt.name is not None:
         found = views.resolver.resolve(session, stmt.name.names)
         if found is None:
             raise UndefinedTable(f"unknown catalog item '{stmt.name}'")
         item = found[0]
-        if not hasattr(item, "sql"):
-            raise WrongObjectType(f'"{stmt.name}" is not a view')
+        wanted = View if stmt.explainee == "VIEW" else MaterializedView
+        if not isinstance(item, wanted):
+            raise WrongObjectType(f'"{stmt.name}" is not a {stmt.explainee.lower()}')
         sql = item.sql
     else:
         raise FeatureNotSupported(f"EXPLAIN {stmt.explainee} not yet supported")

@@ -20,7 +20,7 @@ from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.tables import table_columns
 from pymz.adapter.vars import SPECS, SessionVars
 from pymz.adapter.views import Views
-from pymz.catalog import Catalog, ReplicaSize, Table
+from pymz.catalog import Catalog, MaterializedView, ReplicaSize, Table
 from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
 from pymz.errors import FeatureNotSupported, QueryCanceled, UndefinedObject
 from pymz.sqlexec import (
@@ -80,14 +80,18 @@ class QueryRunner:
         path = [s.strip() for s in session.vars.get("search_path").split(",") if s.strip()]
         return ["mz_catalog", "pg_catalog", *path]
 
-    def _user_tables(self, session: Session) -> dict[tuple[str, str], Table]:
+    def _user_tables(self, session: Session) -> dict[tuple[str, str],
+                                                     Table | MaterializedView]:
+        """The persist-backed relations (tables, materialized views) of the session's
+        database, by (schema, name)."""
         db = self._catalog.database_by_name(session.vars.get("database"))
         if db is None:
             return {}
         schemas = {s.id: s.name for s in self._catalog.schemas.values()
                    if s.database_id == db.id}
-        return {(schemas[t.schema_id], t.name): t for t in self._catalog.tables.values()
-                if t.schema_id in schemas}
+        items: list[Table | MaterializedView] = [*self._catalog.tables.values(),
+                                                 *self._catalog.materialized_views.values()]
+        return {(schemas[t.schema_id], t.name): t for t in items if t.schema_id in schemas}
 
     def relations(self, session: Session, values: Mapping[str, str]) -> list[RelationSnapshot]:
         """Every relation a query of ``session`` can name. Rebuilt only when something it is

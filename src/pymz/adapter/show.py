@@ -38,7 +38,7 @@ _SHOW_QUERIES: dict[str, tuple[str, str]] = {
 }
 _ORDER = {"CLUSTER REPLICAS": "cluster, replica"}
 # Object types that exist in Materialize but that pymz cannot create yet: empty listings.
-_NOT_YET_CREATABLE = ("MATERIALIZED VIEWS", "INDEXES", "SOURCES", "SINKS",
+_NOT_YET_CREATABLE = ("SOURCES", "SINKS",
                       "CONNECTIONS", "TYPES", "SUBSOURCES")
 
 
@@ -70,6 +70,19 @@ def show_objects_sql(stmt: ast.ShowObjects, database_id: str, schema_id: str) ->
         relation = "mz_tables" if kind == "TABLES" else "mz_views"
         query = (f"SELECT name, '' AS comment FROM mz_catalog.{relation} "
                  f"WHERE schema_id = {_literal(schema_id)}")
+        like_column = "name"
+    elif kind == "MATERIALIZED VIEWS":
+        query = ("SELECT m.name, c.name AS cluster, '' AS comment "
+                 "FROM mz_catalog.mz_materialized_views m "
+                 "JOIN mz_catalog.mz_clusters c ON c.id = m.cluster_id "
+                 f"WHERE m.schema_id = {_literal(schema_id)}")
+        like_column = "name"
+    elif kind == "INDEXES":
+        query = ("SELECT i.name, o.name AS on, c.name AS cluster, '' AS comment "
+                 "FROM mz_catalog.mz_indexes i "
+                 "JOIN mz_catalog.mz_objects o ON o.id = i.on_id "
+                 "JOIN mz_catalog.mz_clusters c ON c.id = i.cluster_id "
+                 f"WHERE o.schema_id = {_literal(schema_id)}")
         like_column = "name"
     elif kind == "SECRETS":
         query = ("SELECT name, '' AS comment FROM mz_catalog.mz_secrets "

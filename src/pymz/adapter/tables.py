@@ -23,7 +23,7 @@ from pymz.adapter.table_types import (
     resolve_type,
     to_column,
 )
-from pymz.catalog import Catalog, Table, TableColumn, View
+from pymz.catalog import Catalog, MaterializedView, Table, TableColumn, View
 from pymz.errors import (
     DuplicateColumn,
     DuplicateObject,
@@ -399,5 +399,5 @@ def copy_options(stmt: ast.Copy) -> CopyOptions:
     )
 
 
-def table_columns(table: Table) -> tuple[Column, ...]:
+def table_columns(table: Table | MaterializedView) -> tuple[Column, ...]:
     return tuple(to_column(c) for c in table.columns)

@@ -8,14 +8,14 @@ meaning; the expanded query then runs like any other (locally or as a peek).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import sqlglot
 from sqlglot import exp
 
 from pymz.adapter.tables import DescribeQuery, TableSequencer
-from pymz.catalog import Catalog, Secret, Table, TableColumn, View
+from pymz.catalog import Catalog, MaterializedView, Secret, Table, TableColumn, View
 from pymz.errors import (
     DependentObjectsStillExist,
     DuplicateColumn,
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pymz.adapter.session import Session
 
 MAX_VIEW_DEPTH = 64
+Relation = Table | View | MaterializedView
 
 
 class ItemResolver:
@@ -41,25 +42,28 @@ class ItemResolver:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
 
-    def resolve(self, session: Session, parts: Sequence[str]) -> tuple[Table | View, str] | None:
+    def resolve(self, session: Session, parts: Sequence[str]) -> tuple[Relation, str] | None:
         """The item and the name of its schema, or None if no user relation has the name."""
-        cat = self._catalog
         db_name = parts[0] if len(parts) == 3 else session.vars.get("database")
-        db = cat.database_by_name(db_name)
-        if db is None or not parts:
+        path = [s.strip() for s in session.vars.get("search_path").split(",") if s.strip()]
+        db = self._catalog.database_by_name(db_name)
+        return self.resolve_in(db.id if db is not None else None, path, parts)
+
+    def resolve_in(self, database_id: str | None, path: Sequence[str],
+                   parts: Sequence[str]) -> tuple[Relation, str] | None:
+        cat = self._catalog
+        if database_id is None or not parts:
             return None
-        if len(parts) >= 2:
-            schemas = [parts[-2]]
-        else:
-            schemas = [s.strip() for s in session.vars.get("search_path").split(",") if s.strip()]
+        schemas = [parts[-2]] if len(parts) >= 2 else list(path)
         for schema_name in schemas:
-            schema = cat.schema_by_name(db.id, schema_name)
+            schema = cat.schema_by_name(database_id, schema_name)
             if schema is None:
                 continue
-            for kind in (cat.tables, cat.views):
-                for item in kind.values():
-                    if item.schema_id == schema.id and item.name == parts[-1]:
-                        return item, schema_name
+            items: list[Relation] = [*cat.tables.values(), *cat.views.values(),
+                                     *cat.materialized_views.values()]
+            for item in items:
+                if item.schema_id == schema.id and item.name == parts[-1]:
+                    return item, schema_name
         return None
 
 
@@ -104,8 +108,16 @@ class Views:
                 deps.append(item.id)
         return tree.sql(dialect="postgres"), tuple(deps)
 
+    def expand_in_database(self, database_id: str | None, sql: str) -> str:
+        """:meth:`expand` for stored (schema-qualified) definitions."""
+        return self._expand(lambda parts: self.resolver.resolve_in(database_id, (), parts), sql)
+
     def expand(self, session: Session, sql: str, depth: int = 0) -> str:
         """``sql`` with every view reference replaced by the view's query."""
+        return self._expand(lambda parts: self.resolver.resolve(session, parts), sql, depth)
+
+    def _expand(self, resolve: Callable[[Sequence[str]], tuple[Relation, str] | None],
+                sql: str, depth: int = 0) -> str:
         if not self._catalog.views:
             return sql
         if depth > MAX_VIEW_DEPTH:
@@ -119,11 +131,11 @@ class Views:
             parts = _parts(table)
             if len(parts) == 1 and parts[0] in ctes:
                 continue
-            found = self.resolver.resolve(session, parts)
+            found = resolve(parts)
             if found is None or not isinstance(found[0], View):
                 continue
             view = found[0]
-            inner = _parse(self.expand(session, view.sql, depth + 1))
+            inner = _parse(self._expand(resolve, view.sql, depth + 1))
             if inner is None:
                 raise InternalError(f"stored definition of view {view.name} does not parse")
             alias = table.alias or view.name

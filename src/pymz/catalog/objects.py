@@ -141,3 +141,37 @@ class View:
     columns: tuple[TableColumn, ...]
     depends_on: tuple[str, ...]
     create_sql: str
+
+
+@dataclass(frozen=True)
+class MaterializedView:
+    """A view whose results a dataflow on ``cluster_id`` keeps in persist shard
+    ``shard_id``; reads of it are reads of that shard."""
+
+    id: str
+    oid: int
+    name: str
+    schema_id: str
+    owner_id: str
+    cluster_id: str
+    sql: str
+    columns: tuple[TableColumn, ...]
+    depends_on: tuple[str, ...]
+    shard_id: str
+    create_sql: str
+
+
+@dataclass(frozen=True)
+class Index:
+    """An arrangement of relation ``on_id`` by columns ``key``, maintained on
+    ``cluster_id``."""
+
+    id: str
+    oid: int
+    name: str
+    schema_id: str
+    owner_id: str
+    on_id: str
+    cluster_id: str
+    key: tuple[int, ...]
+    create_sql: str

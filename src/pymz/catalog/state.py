@@ -22,6 +22,8 @@ from pymz.catalog.objects import (
     Schema,
     Secret,
     Table,
+    Index,
+    MaterializedView,
     TableColumn,
     View,
 )
@@ -35,6 +37,8 @@ _KINDS: dict[str, type[Any]] = {
     "role": Role,
     "table": Table,
     "view": View,
+    "materialized_view": MaterializedView,
+    "index": Index,
     "secret": Secret,
 }
 _KIND_OF: dict[type[Any], str] = {cls: kind for kind, cls in _KINDS.items()}
@@ -53,7 +57,7 @@ def _from_record(rec: ObjectRecord) -> Any:
     fields = {f.name for f in dataclasses.fields(cls)}
     data = {k: (tuple(v) if isinstance(v, list) else v) for k, v in rec.data.items()
             if k in fields}
-    if cls in (Table, View):
+    if cls in (Table, View, MaterializedView):
         data["columns"] = tuple(TableColumn(**c) for c in data["columns"])
     return cls(**data)
 
@@ -116,6 +120,14 @@ class Catalog:
     @property
     def views(self) -> dict[str, View]:
         return self.objects["view"]
+
+    @property
+    def materialized_views(self) -> dict[str, MaterializedView]:
+        return self.objects["materialized_view"]
+
+    @property
+    def indexes(self) -> dict[str, Index]:
+        return self.objects["index"]
 
     @property
     def secrets(self) -> dict[str, Secret]:

@@ -101,7 +101,8 @@ async def run(config: EnvironmentdConfig) -> None:
     registry = CollectorRegistry()
     coord = Coordinator(CoordinatorConfig(config.replica_sizes, environment_id), catalog,
                         replicas, registry, writer=writer, oracle=oracle, peeks=compute,
-                        secrets=_secrets_controller(config, environment_id))
+                        secrets=_secrets_controller(config, environment_id),
+                        dataflows=compute, persist=persist)
 
     http = HttpServer(registry, lambda: coord.ready)
     await http.start(config.http_listen.host, config.http_listen.port)
