@@ -1,4 +1,4 @@
-"""Compute runtime state and reconciliation (no dataflow engine yet)."""
+"""Compute runtime state, reconciliation, dataflows (:mod:`.dataflows`) and peeks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pymz.compute.dataflows import RunningDataflow
 from pymz.compute.peek import SnapshotPeekExecutor
+from pymz.compute_client.dataflow import INDEX_PEEK_KIND
+from pymz.compute_client.dataflow import decode as decode_dataflow
 from pymz.compute_client.peek_plan import PLAN_KIND, decode_plan, encode_result, plan_kind
 from pymz.compute_client.protocol import (
     ComputeCommand,
@@ -18,11 +21,13 @@ from pymz.compute_client.protocol import (
     Peek,
     PeekError,
     PeekResponse,
+    SubscribeResponse,
     command_kind,
     dataflow_export_ids,
     peek_error,
 )
-from pymz.errors import PymzError
+from pymz.errors import InternalError, PymzError
+from pymz.persist import PersistClient
 from pymz.proto.common import (
     Frontier,
     frontier_from_proto,
@@ -87,6 +92,10 @@ class ComputeRuntime:
         self.config: dict[str, str] = {}
         self.writes_allowed = False
         self.dataflows: dict[tuple[str, ...], CreateDataflow] = {}
+        # The dataflows this process computes (process 0 of a replica; the others record).
+        self.running: dict[tuple[str, ...], RunningDataflow] = {}
+        self._persist: PersistClient | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         self.write_frontiers: dict[str, Frontier] = {}
         self.compaction: dict[str, Frontier] = {}
         self.scheduled: set[str] = set()
@@ -168,6 +177,9 @@ class ComputeRuntime:
 
     def _forget(self, keys: Any) -> None:
         for key in list(keys):
+            running = self.running.pop(key, None)
+            if running is not None:
+                self._close_later(running)
             for id in key:
                 self.write_frontiers.pop(id, None)
                 self.compaction.pop(id, None)
@@ -178,11 +190,64 @@ class ComputeRuntime:
     def _install(self, df: CreateDataflow) -> list[ComputeResponse]:
         key = _key(df)
         self.dataflows[key] = df
+        if self.process != 0:
+            return []  # process 0 computes and reports; frontiers are per replica
+        running = self._start(df)
+        if running is not None:
+            self.running[key] = running
+            return []  # it reports its own frontiers as they advance
         for id in key:
             self.write_frontiers[id] = frontier_from_proto(df.as_of)
         return self._frontier_responses(key)
 
+    def _start(self, df: CreateDataflow) -> RunningDataflow | None:
+        """Render and start ``df``; None for descriptions this engine cannot run (they are
+        recorded and report their ``as_of``)."""
+        try:
+            desc = decode_dataflow(df)
+        except PymzError as e:
+            log.warning("dataflow %s is recorded, not run: %s", df.debug_name, e.message)
+            return None
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # driven synchronously (unit tests): nothing can run
+        try:
+            running = RunningDataflow(desc, self._persist_client(), self._emit)
+        except PymzError as e:
+            log.error("dataflow %s cannot be rendered: %s", df.debug_name, e.message)
+            return None
+        running.start()
+        return running
+
+    def _persist_client(self) -> PersistClient | None:
+        loc = self.peek_executor.location
+        if self._persist is None and loc is not None:
+            self._persist = PersistClient.from_urls(loc.blob_url, loc.consensus_url)
+        return self._persist
+
+    def _emit(self, resp: ComputeResponse) -> None:
+        if self.emit is not None:
+            self.emit(resp)
+
+    def _close_later(self, running: RunningDataflow) -> None:
+        running.stop()
+        task = asyncio.get_running_loop().create_task(running.close())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def _running_with(self, id: str) -> RunningDataflow | None:
+        for key, running in self.running.items():
+            if id in key:
+                return running
+        return None
+
     def _frontier_responses(self, key: tuple[str, ...]) -> list[ComputeResponse]:
+        running = self.running.get(key)
+        if running is not None:
+            return running.frontier_responses()
+        if self.process != 0:
+            return []
         return [
             ComputeResponse(
                 frontiers=Frontiers(
@@ -219,17 +284,46 @@ class ComputeRuntime:
     # -- peeks ------------------------------------------------------------------------------
 
     def _peek(self, peek: Peek) -> list[ComputeResponse]:
+        if plan_kind(peek.plan_json) == INDEX_PEEK_KIND:
+            return self._spawn_peek(peek, self._run_index_peek(peek, self.connections))
         if plan_kind(peek.plan_json) != PLAN_KIND:
             err = peek_error(PEEK_UNSUPPORTED, sqlstate="0A000")
             return [ComputeResponse(peek_response=PeekResponse(uuid=peek.uuid, error=err))]
+        return self._spawn_peek(peek, self._run_peek(peek, self.connections))
+
+    def _spawn_peek(self, peek: Peek, work: Any) -> list[ComputeResponse]:
         old = self._peeks.pop(peek.uuid, None)
         if old is not None:
             old.cancel()
-        task = asyncio.get_running_loop().create_task(
-            self._run_peek(peek, self.connections), name=f"peek-{peek.uuid}"
-        )
+        task = asyncio.get_running_loop().create_task(work, name=f"peek-{peek.uuid}")
         self._peeks[peek.uuid] = task
         return []
+
+    async def _run_index_peek(self, peek: Peek, connection: int) -> None:
+        resp = PeekResponse(uuid=peek.uuid)
+        try:
+            if self.process != 0:
+                resp.rows = encode_result((), [], peek.timestamp)
+            else:
+                running = self._running_with(peek.target_id)
+                if running is None:
+                    if any(peek.target_id in key for key in self.dataflows):
+                        raise PymzError(PEEK_UNSUPPORTED, sqlstate="0A000")
+                    raise InternalError(f"index {peek.target_id} is not installed")
+                wait_s = self.peek_executor.upper_wait_s
+                resp.rows = await running.peek(peek.target_id, peek.timestamp, wait_s)
+        except asyncio.CancelledError:
+            raise
+        except PymzError as e:
+            resp.error.CopyFrom(_peek_error(e))
+        except Exception as e:
+            log.exception("index peek %s failed", peek.uuid)
+            resp.error.CopyFrom(peek_error(f"peek failed: {e}"))
+        finally:
+            if self._peeks.get(peek.uuid) is asyncio.current_task():
+                del self._peeks[peek.uuid]
+        if connection == self.connections and self.emit is not None:
+            self.emit(ComputeResponse(peek_response=resp))
 
     def _cancel_peek(self, uuid: str) -> list[ComputeResponse]:
         task = self._peeks.pop(uuid, None)
@@ -269,6 +363,11 @@ class ComputeRuntime:
             task.cancel()
         if tasks:
             await asyncio.wait(tasks)
+        running, self.running = list(self.running.values()), {}
+        for r in running:
+            await r.close()
+        if self._closing:
+            await asyncio.wait(list(self._closing))
         await self.peek_executor.close()
 
     def pending_peeks(self) -> list[str]:
@@ -276,15 +375,26 @@ class ComputeRuntime:
 
     def _allow_compaction(self, id: str, frontier: Frontier) -> list[ComputeResponse]:
         self.compaction[id] = frontier
+        running = self._running_with(id)
+        if running is not None:
+            running.allow_compaction(id, frontier)
         if frontier:
             return []
+        out: list[ComputeResponse] = []
+        if running is not None and id in running.subscribes:
+            out.append(
+                ComputeResponse(subscribe_response=SubscribeResponse(id=id, dropped=True))
+            )
         # Dropped: once every export of its dataflow is dropped, the dataflow goes.
         for key in list(self.dataflows):
             if id in key and all(self.compaction.get(e) == () for e in key):
                 del self.dataflows[key]
                 self._forget([key])
         self.write_frontiers.pop(id, None)
-        return [ComputeResponse(frontiers=Frontiers(id=id, write_frontier=frontier_to_proto(())))]
+        out.append(
+            ComputeResponse(frontiers=Frontiers(id=id, write_frontier=frontier_to_proto(())))
+        )
+        return out
 
     def introspect(self) -> dict[str, Any]:
         return {
@@ -297,6 +407,7 @@ class ComputeRuntime:
             "config": dict(self.config),
             "writes_allowed": self.writes_allowed,
             "dataflows": [list(k) for k in self.dataflows],
+            "running": {",".join(k): r.introspect() for k, r in self.running.items()},
             "write_frontiers": {k: list(v) for k, v in self.write_frontiers.items()},
             "scheduled": sorted(self.scheduled),
             "pending_peeks": self.pending_peeks(),

@@ -1,0 +1,348 @@
+"""A running dataflow inside clusterd: persist sources in, rendered plans, exports out.
+
+One :class:`RunningDataflow` per installed ``CreateDataflow``. Everything runs on the clusterd
+event loop; persist calls (blocking) go to worker threads. The dataflow graph is stepped
+synchronously after every input change, so no two steps overlap.
+
+- Sources (:class:`SourceImport`): a read hold on the shard, ``snapshot(as_of)`` once the
+  shard's upper passes ``as_of``, then a polling ``listen(as_of)``; each event's updates are
+  pushed into the source's ``Input`` and its frontier advanced to the shard's upper.
+- Builds are rendered in order into one :class:`Dataflow`, each reading ``Get`` of sources
+  and earlier builds; every exported build gets one :class:`Output`.
+- Index exports answer peeks from their Output at a timestamp once its frontier passed it.
+- Persist sinks (:mod:`.sinks`) and subscribe sinks consume changes of their Output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from pymz.compute.dataflow import FOREVER, Batch, Dataflow, Input, Operator, Output, Subscription
+from pymz.compute.render import render
+from pymz.compute.render.compiled import freeze
+from pymz.compute.sinks import PersistSink, thaw
+from pymz.compute_client.dataflow import (
+    DataflowDescription,
+    PersistSinkExport,
+    SourceImport,
+    SubscribeSinkExport,
+    encode_subscribe_updates,
+    subscribe_error,
+)
+from pymz.compute_client.peek_plan import encode_result
+from pymz.compute_client.protocol import (
+    ComputeResponse,
+    Frontiers,
+    SubscribeBatch,
+    SubscribeResponse,
+)
+from pymz.errors import InternalError, PymzError
+from pymz.persist import PersistClient, ReadHandle
+from pymz.proto.common import Frontier, frontier_to_proto
+from pymz.repr.types import Column
+
+log = logging.getLogger(__name__)
+
+Emit = Callable[[ComputeResponse], None]
+
+# How often a source's read hold follows its progress (each downgrade is a consensus write).
+_HOLD_DOWNGRADE_S = 1.0
+
+
+def to_frontier(t: int) -> Frontier:
+    """A dataflow frontier (``FOREVER`` = closed) as a protocol frontier."""
+    return () if t >= FOREVER else (t,)
+
+
+def frontiers_response(id: str, f: Frontier) -> ComputeResponse:
+    return ComputeResponse(frontiers=Frontiers(id=id, write_frontier=frontier_to_proto(f)))
+
+
+class _SubscribeSink:
+    def __init__(self, export: SubscribeSinkExport, sub: Subscription, columns: tuple[Column, ...],
+                 as_of: int) -> None:
+        self.export = export
+        self.sub = sub
+        self.columns = columns
+        self.as_of = as_of
+        self.done = False
+
+    def responses(self, df: Dataflow, array_cols: list[int]) -> list[ComputeResponse]:
+        out: list[ComputeResponse] = []
+        up_to = self.export.up_to
+        for lo, hi, batch in self.sub.poll():
+            if self.done:
+                break
+            lower = max(lo, self.as_of)
+            upper = hi if up_to is None else min(hi, up_to)
+            if upper <= lower and not (up_to is not None and upper >= up_to):
+                continue
+            b = SubscribeBatch(lower=frontier_to_proto((lower,)),
+                               upper=frontier_to_proto(to_frontier(upper)))
+            errors = df.errors_at(upper - 1) if upper > lower else []
+            if errors:
+                b.error = subscribe_error(errors[0].sqlstate, errors[0].message)
+                self.done = True
+            else:
+                ups = [(thaw(r, array_cols), t, d) for r, t, d in _updates(batch)
+                       if t < upper]
+                b.updates = encode_subscribe_updates(self.columns, ups)
+            out.append(ComputeResponse(
+                subscribe_response=SubscribeResponse(id=self.export.id, batch=b)))
+            if up_to is not None and upper >= up_to:
+                self.done = True
+        return out
+
+
+def _updates(batch: Batch) -> list[tuple[tuple[Any, ...], int, int]]:
+    return list(zip(batch.rows(), batch.time.tolist(), batch.diff.tolist(), strict=True))
+
+
+class RunningDataflow:
+    """Renders ``desc`` at construction (raises PymzError for plans it cannot render);
+    :meth:`start` launches the source readers and sinks."""
+
+    def __init__(self, desc: DataflowDescription, persist: PersistClient | None, emit: Emit,
+                 *, poll_s: float = 0.05) -> None:
+        self.desc = desc
+        self.persist = persist
+        self.emit = emit
+        self.poll_s = poll_s
+        self.as_of = desc.as_of
+        self.df = Dataflow(desc.debug_name)
+        self.inputs: dict[str, Input] = {}
+        streams: dict[str, Operator] = {}
+        for s in desc.source_imports:
+            inp = Input(self.df, len(s.columns))
+            inp.advance_to(self.as_of)
+            self.inputs[s.id] = inp
+            streams[s.id] = inp
+        self.columns: dict[str, tuple[Column, ...]] = {}
+        for b in desc.objects_to_build:
+            streams[b.id] = render(self.df, b.plan, streams, as_of=self.as_of)
+            self.columns[b.id] = tuple(b.plan.schema)
+        self.outputs: dict[str, Output] = {}  # build id -> its one Output
+        self.export_output: dict[str, Output] = {}  # export id -> Output
+        self.export_build: dict[str, str] = {}
+        for on in [i.on_id for i in desc.index_exports] + [k.from_id for k in desc.sink_exports]:
+            if on not in self.columns:
+                raise InternalError(f"dataflow {desc.debug_name} exports unknown object {on}")
+            if on not in self.outputs:
+                self.outputs[on] = Output(streams[on])
+        for i in desc.index_exports:
+            self.export_output[i.id] = self.outputs[i.on_id]
+            self.export_build[i.id] = i.on_id
+        self.persist_sinks: dict[str, PersistSink] = {}
+        self.subscribes: dict[str, _SubscribeSink] = {}
+        for k in desc.sink_exports:
+            out = self.outputs[k.from_id]
+            self.export_output[k.id] = out
+            self.export_build[k.id] = k.from_id
+            arrays = self._array_cols(k.from_id)
+            if isinstance(k, PersistSinkExport):
+                self.persist_sinks[k.id] = PersistSink(
+                    k, out.subscribe(), self.df, as_of=self.as_of, array_cols=arrays,
+                    progress=self._sink_progress)
+            else:
+                self.subscribes[k.id] = _SubscribeSink(
+                    k, out.subscribe(), self.columns[k.from_id], self.as_of)
+        self.reported: dict[str, Frontier] = {}
+        self.compaction: dict[str, int] = {}
+        self.dropped: set[str] = set()
+        self.error: PymzError | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._holds: list[ReadHandle] = []
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for s in self.desc.source_imports:
+            self._tasks.append(loop.create_task(self._feed(s), name=f"source-{s.id}"))
+        for sink in self.persist_sinks.values():
+            self._tasks.append(loop.create_task(sink.run(self._persist()), name="persist-sink"))
+        # A dataflow without sources (constants only) is complete once stepped.
+        self.step()
+
+    async def close(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        if self._tasks:
+            await asyncio.wait(self._tasks)
+        self._tasks = []
+        holds, self._holds = self._holds, []
+        for h in holds:
+            try:
+                await asyncio.to_thread(h.expire)
+            except Exception:
+                log.warning("could not release a read hold on %s", h.shard_id)
+
+    def stop(self) -> None:
+        """Stop without waiting (read holds expire with their lease)."""
+        for t in self._tasks:
+            t.cancel()
+        self._tasks = []
+
+    def _persist(self) -> PersistClient:
+        if self.persist is None:
+            raise InternalError(
+                "this clusterd cannot read persist: it was started without "
+                "--persist-blob-url and --persist-consensus-url"
+            )
+        return self.persist
+
+    # -- sources ------------------------------------------------------------------------------
+
+    async def _feed(self, s: SourceImport) -> None:
+        try:
+            await self._feed_inner(s)
+        except asyncio.CancelledError:
+            raise
+        except PymzError as e:
+            self._fail(e)
+        except Exception as e:  # persist failures: the dataflow cannot continue
+            log.exception("dataflow %s: source %s failed", self.desc.debug_name, s.id)
+            self._fail(InternalError(f"source {s.id} (shard {s.shard_id}) failed: {e}"))
+
+    async def _feed_inner(self, s: SourceImport) -> None:
+        persist = self._persist()
+        handle = await asyncio.to_thread(persist.open_reader, s.shard_id, s.columns)
+        self._holds.append(handle)
+        if handle.hold > self.as_of:
+            raise InternalError(
+                f"Timestamp ({self.as_of}) is not valid for all inputs",
+                detail=f"shard {s.shard_id} is readable from {handle.hold}",
+            )
+        await asyncio.to_thread(handle.downgrade_since, self.as_of)
+        while True:
+            upper = await asyncio.to_thread(handle.upper)
+            if upper is None or upper > self.as_of:
+                break
+            await asyncio.sleep(self.poll_s)
+        snap = await asyncio.to_thread(handle.snapshot, self.as_of)
+        inp = self.inputs[s.id]
+        self._push(inp, snap)
+        inp.advance_to(self.as_of + 1)
+        self.step()
+        listen = handle.listen(self.as_of)
+        last_downgrade = time.monotonic()
+        while not listen.done:
+            ev = await asyncio.to_thread(listen.poll)
+            if ev is None:
+                await asyncio.sleep(self.poll_s)
+                continue
+            self._push(inp, ev.updates)
+            if ev.upper is None:
+                inp.close()
+            else:
+                inp.advance_to(ev.upper)
+                if time.monotonic() - last_downgrade > _HOLD_DOWNGRADE_S:
+                    # Everything before the upper is in the dataflow: the shard may compact.
+                    await asyncio.to_thread(handle.downgrade_since, ev.upper - 1)
+                    last_downgrade = time.monotonic()
+            self.step()
+
+    def _push(self, inp: Input, updates: list[tuple[tuple[object, ...], int, int]]) -> None:
+        if updates:
+            rows = [freeze(r) for r, _, _ in updates]
+            times = [max(t, self.as_of) for _, t, _ in updates]
+            inp.send(Batch.from_rows(rows, times, [d for _, _, d in updates], arity=inp.arity))
+
+    def _fail(self, e: PymzError) -> None:
+        """The dataflow cannot make progress: peeks and subscribes get the error."""
+        log.error("dataflow %s failed: %s", self.desc.debug_name, e.message)
+        self.error = e
+        for sub in self.subscribes.values():
+            if not sub.done:
+                sub.done = True
+                b = SubscribeBatch(lower=frontier_to_proto((self.as_of,)),
+                                   upper=frontier_to_proto((self.as_of,)),
+                                   error=subscribe_error(e.sqlstate, e.message))
+                self.emit(ComputeResponse(
+                    subscribe_response=SubscribeResponse(id=sub.export.id, batch=b)))
+
+    # -- stepping -----------------------------------------------------------------------------
+
+    def step(self) -> None:
+        self.df.run()
+        for id, sub in self.subscribes.items():
+            if id not in self.dropped:
+                for r in sub.responses(self.df, self._array_cols(sub.export.from_id)):
+                    self.emit(r)
+        for sink in self.persist_sinks.values():
+            sink.wake()
+        for id in self.export_output:
+            if id not in self.persist_sinks:
+                self._report(id, to_frontier(self.export_output[id].frontier))
+
+    def _sink_progress(self, id: str, upper: Frontier) -> None:
+        self._report(id, upper)
+
+    def _report(self, id: str, f: Frontier) -> None:
+        if id in self.dropped or self.reported.get(id) == f:
+            return
+        self.reported[id] = f
+        self.emit(frontiers_response(id, f))
+
+    def frontier_responses(self) -> list[ComputeResponse]:
+        """Current frontiers of every live export (for a new controller)."""
+        return [frontiers_response(id, f) for id, f in self.reported.items()
+                if id not in self.dropped]
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def allow_compaction(self, id: str, frontier: Frontier) -> None:
+        if not frontier:
+            self.dropped.add(id)
+            sink = self.persist_sinks.get(id)
+            if sink is not None:
+                sink.stop()
+            return
+        since = frontier[0]
+        self.compaction[id] = since
+        out = self.export_output.get(id)
+        if out is None:
+            return
+        # An Output is shared by the exports of one build: compact to the least of theirs.
+        sharing = [e for e, o in self.export_output.items() if o is out and e not in self.dropped]
+        if all(e in self.compaction for e in sharing):
+            out.allow_compaction(min(self.compaction[e] for e in sharing))
+
+    async def peek(self, index_id: str, timestamp: int, wait_s: float) -> bytes:
+        out = self.export_output.get(index_id)
+        if out is None or index_id in self.dropped:
+            raise InternalError(f"index {index_id} is not installed on this replica")
+        deadline = time.monotonic() + wait_s
+        while out.frontier <= timestamp:
+            if self.error is not None:
+                raise self.error
+            if time.monotonic() > deadline:
+                raise InternalError(
+                    f"index {index_id} did not become complete at {timestamp} in time "
+                    f"(frontier {out.frontier})"
+                )
+            await asyncio.sleep(self.poll_s)
+        build = self.export_build[index_id]
+        arrays = self._array_cols(build)
+        rows: list[tuple[Any, ...]] = []
+        for r, d in out.rows(timestamp):
+            if d < 0:
+                raise InternalError("negative multiplicity in an index")
+            rows.extend([thaw(r, arrays)] * d)
+        return encode_result(self.columns[build], rows, timestamp)
+
+    def _array_cols(self, build: str) -> list[int]:
+        return [i for i, c in enumerate(self.columns[build]) if c.is_array]
+
+    def introspect(self) -> dict[str, Any]:
+        return {
+            "name": self.desc.debug_name,
+            "as_of": self.as_of,
+            "frontiers": {k: list(v) for k, v in self.reported.items()},
+            "error": None if self.error is None else self.error.message,
+            "sinks": {k: s.introspect() for k, s in self.persist_sinks.items()},
+        }
