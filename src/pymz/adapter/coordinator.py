@@ -40,6 +40,7 @@ from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.secrets_ddl import SHOW_CREATE_COLUMNS, SecretSequencer
 from pymz.adapter.session import Session, TxnState
 from pymz.adapter.show import show_columns_sql, show_objects_sql
+from pymz.adapter.subscribe import subscribe
 from pymz.adapter.tables import TableSequencer, copy_options
 from pymz.adapter.vars import SessionVars
 from pymz.adapter.views import ViewSequencer
@@ -111,6 +112,7 @@ class Coordinator:
                                       self._queries.describe)
         self._views = ViewSequencer(catalog, self._queries.views, self._tables,
                                     self._queries.describe)
+        self._dataflows = dataflows
         self._materialized = (
             MaterializedSequencer(catalog, self._queries.views, self._tables,
                                   compute=dataflows, persist=persist, oracle=oracle)
@@ -291,6 +293,8 @@ class Coordinator:
                         hint="Reads cannot follow writes in a transaction; COMMIT first.")
                 out = await self._queries.run(session, text, params, [0] * len(params))
                 return QueryResult(out.columns, out.rows, f"SELECT {len(out.rows)}")
+            case ast.Subscribe():
+                return await self._subscribe(session, stmt)
             case ast.Insert() | ast.Update() | ast.Delete() | ast.Copy():
                 return await self._execute_dml(session, stmt, params)
             case ast.ShowVariable():
@@ -363,6 +367,14 @@ class Coordinator:
                     raise ActiveSqlTransaction("COPY FROM cannot be run inside a transaction "
                                                "block")
                 return self._tables.copy_in(session, stmt)
+            case ast.Copy() if stmt.query is not None and \
+                    stmt.query.lstrip().upper().startswith("SUBSCRIBE"):
+                inner = sql.parse(stmt.query)
+                if len(inner) != 1 or not isinstance(inner[0].ast, ast.Subscribe):
+                    raise FeatureNotSupported("COPY of this statement is not supported")
+                result = await self._subscribe(session, inner[0].ast)
+                return CopyOutResult(result.columns, copy_options(stmt), result.batches,
+                                     result.tag)
             case ast.Copy():
                 text = stmt.query if stmt.query is not None else (
                     "SELECT " + (", ".join(c.value for c in stmt.columns) or "*")
@@ -398,6 +410,15 @@ class Coordinator:
                            hint="Create the database with CREATE DATABASE or pick an extant "
                            "database with SHOW DATABASES.")
         return CommandResult("SET")
+
+    async def _subscribe(self, session: Session, stmt: ast.Subscribe) -> CopyOutResult:
+        if session.in_explicit_transaction:
+            raise ActiveSqlTransaction("SUBSCRIBE cannot be run inside a transaction block",
+                                       hint="Use DECLARE … CURSOR FOR SUBSCRIBE (not yet "
+                                       "supported) or run it outside a transaction.")
+        if self._dataflows is None:
+            raise FeatureNotSupported("this environmentd runs without compute dataflows")
+        return await subscribe(stmt, session, self._need_materialized(), self._dataflows)
 
     def _need_materialized(self) -> MaterializedSequencer:
         if self._materialized is None:

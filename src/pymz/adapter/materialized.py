@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from pymz import expr
@@ -35,6 +35,8 @@ from pymz.compute_client.dataflow import (
     IndexExport,
     PersistSinkExport,
     SourceImport,
+    SubscribeBatch,
+    SubscribeSinkExport,
 )
 from pymz.errors import (
     DependentObjectsStillExist,
@@ -60,6 +62,7 @@ PersistBacked = Table | MaterializedView
 class DataflowController(Protocol):
     def create_dataflow(self, instance_id: str, desc: DataflowDescription) -> None: ...
     def allow_compaction(self, instance_id: str, id: str, frontier: int | None) -> None: ...
+    def subscribe(self, instance_id: str, sink_id: str) -> AsyncIterator[SubscribeBatch]: ...
 
 
 def columns_of(item: PersistBacked | View) -> tuple[Column, ...]:
@@ -133,7 +136,8 @@ class MaterializedSequencer:
 
     def _dataflow(self, name: str, plan: expr.RelationExpr, reads: Sequence[str],
                   build_id: str, as_of: int, *, index: IndexExport | None = None,
-                  sink: PersistSinkExport | None = None) -> DataflowDescription:
+                  sink: PersistSinkExport | None = None,
+                  subscribe: SubscribeSinkExport | None = None) -> DataflowDescription:
         backed = self._persist_backed()
         imports = tuple(SourceImport(i, backed[i].shard_id, columns_of(backed[i]))
                         for i in reads)
@@ -141,7 +145,7 @@ class MaterializedSequencer:
             debug_name=name, source_imports=imports,
             objects_to_build=(BuildDesc(build_id, plan),),
             index_exports=(index,) if index is not None else (),
-            sink_exports=(sink,) if sink is not None else (),
+            sink_exports=tuple(x for x in (sink, subscribe) if x is not None),
             as_of=as_of)
 
     async def _as_of(self, reads: Sequence[str], floor: int | None = None) -> int:
@@ -166,6 +170,31 @@ class MaterializedSequencer:
         return any(item.schema_id == schema_id and item.name == name
                    for kind in ("table", "view", "materialized_view", "secret", "index")
                    for item in self._catalog.objects.get(kind, {}).values())
+
+    # --- used by SUBSCRIBE -----------------------------------------------------------
+    @property
+    def catalog(self) -> Catalog:
+        return self._catalog
+
+    def plan(self, session: Session, sql: str) -> tuple[expr.RelationExpr, list[str]]:
+        return self._plan(session, sql)
+
+    async def as_of(self, reads: Sequence[str], at_least: int | None = None) -> int:
+        return await self._as_of(reads, at_least)
+
+    def dataflow(self, name: str, plan: expr.RelationExpr, reads: Sequence[str], build_id: str,
+                 as_of: int, *, subscribe: SubscribeSinkExport) -> DataflowDescription:
+        return self._dataflow(name, plan, reads, build_id, as_of, subscribe=subscribe)
+
+    def install(self, cluster_id: str, desc: DataflowDescription) -> None:
+        self._compute.create_dataflow(cluster_id, desc)
+
+    def resolve_relation(self, session: Session, parts: Sequence[str]) -> str:
+        """A query reading the named relation (for ``SUBSCRIBE obj``)."""
+        found = self._views.resolver.resolve(session, parts)
+        if found is None:
+            raise UndefinedTable(f"unknown catalog item '{'.'.join(parts)}'")
+        return self._relation_sql(found[0].id)
 
     # --- materialized views ----------------------------------------------------------
     async def create_materialized_view(self, stmt: ast.CreateMaterializedView, sql_text: str,
