@@ -222,6 +222,7 @@ class RunningDataflow:
             upper = await asyncio.to_thread(handle.upper)
             if upper is None or upper > self.as_of:
                 break
+            await asyncio.to_thread(handle.maybe_heartbeat)  # keep the hold while waiting
             await asyncio.sleep(self.poll_s)
         snap = await asyncio.to_thread(handle.snapshot, self.as_of)
         inp = self.inputs[s.id]

@@ -195,7 +195,7 @@ class ComputeController:
         )
         self.send(instance_id, allow_compaction(id, f))
         if not f:
-            sub = self._subscribes.pop(id, None)
+            sub = self._subscribes.get(id)
             if sub is not None:
                 sub.finish()
 
@@ -239,13 +239,18 @@ class ComputeController:
         sub = self._subscribes.get(sink_id)
         if sub is None or sub.instance_id != instance_id:
             raise UndefinedObject(f"unknown subscribe {sink_id!r}")
-        while True:
-            item = await sub.queue.get()
-            if item is None:
-                return
-            if isinstance(item, PymzError):
-                raise item
-            yield item
+        try:
+            while True:
+                item = await sub.queue.get()
+                if item is None:
+                    return
+                if isinstance(item, PymzError):
+                    raise item
+                yield item
+        finally:
+            # Read to the end (or abandoned): the state goes once the sink is done.
+            if sub.done and sub.queue.empty() and self._subscribes.get(sink_id) is sub:
+                del self._subscribes[sink_id]
 
     def history(self, instance_id: str) -> list[ComputeCommand]:
         """The compacted history a new replica of the instance would be sent."""
