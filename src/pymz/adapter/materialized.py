@@ -86,6 +86,11 @@ class MaterializedSequencer:
 
     def _plan(self, session: Session | None, sql: str,
               database_id: str | None = None) -> tuple[expr.RelationExpr, list[str]]:
+        plan, reads, _names = self._plan_named(session, sql, database_id)
+        return plan, reads
+
+    def _plan_named(self, session: Session | None, sql: str, database_id: str | None = None,
+                    ) -> tuple[expr.RelationExpr, list[str], list[str]]:
         """The optimised plan of ``sql`` and the ids of the persist-backed relations it reads
         (views inlined; system relations are not maintainable here). Stored definitions are
         schema-qualified, so only the database matters for them (``session`` None)."""
@@ -132,7 +137,7 @@ class MaterializedSequencer:
                 plan = expr.Project(plan, finishing.project)
         plan = expr.optimize(plan)
         reads = sorted({node.id for node in _gets(plan) if node.id in backed})
-        return plan, reads
+        return plan, reads, list(planned.names)
 
     def _dataflow(self, name: str, plan: expr.RelationExpr, reads: Sequence[str],
                   build_id: str, as_of: int, *, index: IndexExport | None = None,
@@ -176,8 +181,10 @@ class MaterializedSequencer:
     def catalog(self) -> Catalog:
         return self._catalog
 
-    def plan(self, session: Session, sql: str) -> tuple[expr.RelationExpr, list[str]]:
-        return self._plan(session, sql)
+    def plan(self, session: Session, sql: str
+             ) -> tuple[expr.RelationExpr, list[str], list[str]]:
+        """The plan, the persist-backed ids it reads, and its output column names."""
+        return self._plan_named(session, sql)
 
     async def as_of(self, reads: Sequence[str], at_least: int | None = None) -> int:
         return await self._as_of(reads, at_least)
@@ -211,12 +218,12 @@ class MaterializedSequencer:
             raise DuplicateObject(f"materialized view '{name}' already exists")
         cluster = self._cluster(stmt.in_cluster, session)
         qualified, deps = self._views.qualify(session, stmt.query)
-        plan, _reads = self._plan(session, qualified)
+        plan, _reads, output_names = self._plan_named(session, qualified)
         schema = plan.schema
-        names = [c.value for c in stmt.columns] or [c.name for c in schema]
+        names = [c.value for c in stmt.columns] or output_names
         if len(names) > len(schema):
             raise SqlSyntaxError("column list is longer than the query's columns")
-        names += [c.name for c in schema[len(names):]]
+        names += output_names[len(names):]
         dup = next((n for i, n in enumerate(names) if n in names[:i]), None)
         if dup is not None:
             raise DuplicateColumn(f'column "{dup}" specified more than once')

@@ -74,7 +74,7 @@ async def subscribe(stmt: ast.Subscribe, session: Session, materialized: Materia
     cluster = materialized.catalog.cluster_by_name(cluster_name)
     if cluster is None:
         raise UndefinedObject(f"unknown cluster '{cluster_name}'")
-    plan, reads = materialized.plan(session, sql)
+    plan, reads, names = materialized.plan(session, sql)
     as_of = await materialized.as_of(reads, _timestamp(stmt.as_of))
     sink_id = f"t{uuid.uuid4().hex[:12]}"
     build = f"{sink_id}.body"
@@ -85,7 +85,8 @@ async def subscribe(stmt: ast.Subscribe, session: Session, materialized: Materia
     if progress:
         columns.append(Column("mz_progressed", ScalarType.BOOL, nullable=False))
     columns.append(Column("mz_diff", ScalarType.INT8))
-    columns += [Column(c.name, c.type, True, c.is_array) for c in plan.schema]
+    columns += [Column(n, c.type, True, c.is_array)
+                for n, c in zip(names, plan.schema, strict=True)]
     width = len(plan.schema)
     materialized.install(cluster.id, desc)
 

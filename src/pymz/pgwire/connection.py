@@ -523,7 +523,8 @@ class Connection:
             for data in enc.rows(batch):
                 self._send(m.copy_data(prefix + data))
                 prefix = b""
-            await self._maybe_flush()
+            # Batches may be minutes apart (SUBSCRIBE): each goes out as soon as it exists.
+            await self._flush()
         if tail := enc.trailer():
             self._send(m.copy_data(prefix + tail))
         self._send(m.copy_done())
