@@ -294,3 +294,36 @@ async def test_errors_reach_index_peeks_and_subscribes(
     # Deleting the row retracts the error.
     env.append([((3, 0), 3, -1)], 3)
     assert len(await compute.peek_index("c1", "u3", 3, timeout_s=WAIT)) == 3
+
+
+async def test_materialized_view_holds_while_an_error_is_live(
+    env: Env, compute: ComputeController
+) -> None:
+    proc = env.clusterd()
+    await _replica(compute, "r1", [proc])
+    expr = _plan("SELECT k, 100 / v AS q FROM t")
+    cols = tuple(expr.schema)
+    desc = DataflowDescription(
+        debug_name="div_mv",
+        source_imports=(SourceImport("u1", TABLE, T_COLS),),
+        objects_to_build=(BuildDesc("u2", expr),),
+        index_exports=(),
+        sink_exports=(PersistSinkExport("u4", "u2", MV, cols),),
+        as_of=1,
+    )
+    compute.create_dataflow("c1", desc)
+    await compute.wait_for_frontier("c1", "u4", 1, WAIT)
+    env.append([((3, 0), 2, 1)], 2)
+
+    def sink() -> dict[str, Any]:
+        s: dict[str, Any] = proc.introspect()["compute"]["running"]["u4"]["sinks"]["u4"]
+        return s
+
+    await eventually(lambda: sink()["error"] is not None and sink()["frontier"] >= 3,
+                     what="sink holding on the error")
+    assert sink()["error"].startswith("22012")
+    assert env.client.upper(MV) == 2
+    env.append([((3, 0), 3, -1), ((4, 50), 3, 1)], 3)
+    await compute.wait_for_frontier("c1", "u4", 3, WAIT)
+    assert env.mv_at(3, cols) == Counter({(1, 10): 1, (1, 33): 1, (2, 20): 1, (4, 2): 1})
+    assert env.mv_at(2, cols) == Counter({(1, 10): 1, (1, 33): 1, (2, 20): 1})

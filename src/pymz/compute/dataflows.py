@@ -155,6 +155,7 @@ class RunningDataflow:
         self.dropped: set[str] = set()
         self.error: PymzError | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self.closed = False
         self._holds: list[ReadHandle] = []
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -168,24 +169,26 @@ class RunningDataflow:
         # A dataflow without sources (constants only) is complete once stepped.
         self.step()
 
-    async def close(self) -> None:
-        for t in self._tasks:
-            t.cancel()
-        if self._tasks:
-            await asyncio.wait(self._tasks)
-        self._tasks = []
+    async def close(self, timeout_s: float = 10.0) -> None:
+        """Stop cooperatively: sources and sinks finish the persist call in flight (a
+        cancelled call's thread would still run, e.g. renew a writer after it expired), then
+        read holds and writers are released. Stragglers are cancelled after ``timeout_s``."""
+        self.closed = True
+        for sink in self.persist_sinks.values():
+            sink.stop()
+        tasks, self._tasks = self._tasks, []
+        if tasks:
+            _done, pending = await asyncio.wait(tasks, timeout=timeout_s)
+            for t in pending:
+                t.cancel()
+            if pending:
+                await asyncio.wait(pending)
         holds, self._holds = self._holds, []
         for h in holds:
             try:
                 await asyncio.to_thread(h.expire)
             except Exception:
                 log.warning("could not release a read hold on %s", h.shard_id)
-
-    def stop(self) -> None:
-        """Stop without waiting (read holds expire with their lease)."""
-        for t in self._tasks:
-            t.cancel()
-        self._tasks = []
 
     def _persist(self) -> PersistClient:
         if self.persist is None:
@@ -218,12 +221,14 @@ class RunningDataflow:
                 detail=f"shard {s.shard_id} is readable from {handle.hold}",
             )
         await asyncio.to_thread(handle.downgrade_since, self.as_of)
-        while True:
+        while not self.closed:
             upper = await asyncio.to_thread(handle.upper)
             if upper is None or upper > self.as_of:
                 break
             await asyncio.to_thread(handle.maybe_heartbeat)  # keep the hold while waiting
             await asyncio.sleep(self.poll_s)
+        if self.closed:
+            return
         snap = await asyncio.to_thread(handle.snapshot, self.as_of)
         inp = self.inputs[s.id]
         self._push(inp, snap)
@@ -231,7 +236,7 @@ class RunningDataflow:
         self.step()
         listen = handle.listen(self.as_of)
         last_downgrade = time.monotonic()
-        while not listen.done:
+        while not listen.done and not self.closed:
             ev = await asyncio.to_thread(listen.poll)
             if ev is None:
                 await asyncio.sleep(self.poll_s)

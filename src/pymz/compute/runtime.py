@@ -231,7 +231,6 @@ class ComputeRuntime:
             self.emit(resp)
 
     def _close_later(self, running: RunningDataflow) -> None:
-        running.stop()
         task = asyncio.get_running_loop().create_task(running.close())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)

@@ -12,10 +12,11 @@ at or before ``as_of`` and the shard already holds data (a dataflow re-created w
 advanced ``as_of``), the first append also retracts the shard's contents, since the
 collapsed snapshot at ``as_of`` stands for the whole collection.
 
-Errors: while the dataflow's error collection is non-empty at a time the sink would write
-(checked at the first and last time of the range), the sink does not append: the shard's
-upper stays put (reads at later times wait) until the error is retracted. It never writes
-a result that is wrong at any time it covers.
+Errors: a shard holds rows, not errors. While the dataflow's error collection is non-empty
+at the last time the sink would write, the sink does not append: the shard's upper stays put
+(reads at later times wait) until the error is retracted. Then the whole range is written;
+at the times in it where the error was live, the view holds the rows that did not fail
+(Materialize would hold the error there instead).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ class PersistSink:
         assert lower is not None
         new_upper = _persist_frontier(self.frontier)
         last = self.frontier - 1
-        errors = self.df.errors_at(max(lower, self.as_of)) or self.df.errors_at(last)
+        errors = self.df.errors_at(last)
         if errors:
             if self.error is None:
                 log.warning("sink %s holds at %d: %s", self.export.id, lower, errors[0].message)
