@@ -29,6 +29,7 @@ from pymz.errors import (
     InvalidCursorName,
     ProtocolViolation,
     PymzError,
+    QueryCanceled,
     SqlSyntaxError,
     UndefinedPreparedStatement,
 )
@@ -113,6 +114,9 @@ class Connection:
         self.server = server
         self.lost = asyncio.Event()
         self.session: AdapterSession | None = None
+        # The COPY TO stream in progress (SUBSCRIBE): what a CancelRequest cancels once the
+        # statement itself has returned.
+        self._copy_task: asyncio.Future[bytes] | None = None
         self.pid = 0
         self.secret = secrets.randbits(32) - 2**31
         self.reader: asyncio.StreamReader | None = None
@@ -508,6 +512,10 @@ class Connection:
         else:
             raise InternalError("unexpected query result")
 
+    def cancel_stream(self) -> None:
+        if self._copy_task is not None and not self._copy_task.done():
+            self._copy_task.cancel()
+
     async def _copy_out(self, result: CopyOutResult) -> None:
         enc = CopyEncoder(result.columns, result.options)
         fmt = format_code(result.options)
@@ -519,12 +527,38 @@ class Connection:
                 prefix = head
             else:
                 self._send(m.copy_data(head))
-        async for batch in result.batches:
-            for data in enc.rows(batch):
-                self._send(m.copy_data(prefix + data))
-                prefix = b""
-            # Batches may be minutes apart (SUBSCRIBE): each goes out as soon as it exists.
-            await self._flush()
+        async def stream() -> bytes:
+            first = prefix
+            async for batch in result.batches:
+                for data in enc.rows(batch):
+                    self._send(m.copy_data(first + data))
+                    first = b""
+                # Batches may be minutes apart (SUBSCRIBE): each goes out as it exists.
+                await self._flush()
+            return first
+
+        # A CancelRequest cancels the stream (the statement itself has already returned).
+        copy_task = self._copy_task = asyncio.ensure_future(stream())
+        lost = asyncio.ensure_future(self.lost.wait())
+        try:
+            await asyncio.wait({copy_task, lost}, return_when=asyncio.FIRST_COMPLETED)
+            if not copy_task.done():  # the client went away mid-stream
+                copy_task.cancel()
+                with contextlib.suppress(BaseException):
+                    await copy_task
+                raise _ClosedError
+            if copy_task.cancelled():
+                raise QueryCanceled("canceling statement due to user request")
+            prefix = copy_task.result()
+        except asyncio.CancelledError:
+            copy_task.cancel()
+            raise
+        finally:
+            lost.cancel()
+            self._copy_task = None
+            aclose = getattr(result.batches, "aclose", None)
+            if aclose is not None:
+                await aclose()
         if tail := enc.trailer():
             self._send(m.copy_data(prefix + tail))
         self._send(m.copy_done())

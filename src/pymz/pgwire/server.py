@@ -88,6 +88,7 @@ class PgwireServer:
         conn = self._by_key.get((pid, secret))
         if conn is not None and conn.session is not None:
             conn.session.cancel()
+            conn.cancel_stream()
 
     async def serve_forever(self) -> None:
         assert self._server is not None
