@@ -8,7 +8,6 @@ from typing import Any
 
 import psycopg
 import pytest
-
 from tests.integration.environmentd_harness import Environmentd
 
 pytestmark = pytest.mark.integration
