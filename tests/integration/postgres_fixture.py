@@ -11,9 +11,7 @@ Import the fixtures into a test module with
 from __future__ import annotations
 
 import os
-import queue
 import subprocess
-import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+from tests.integration.script_servers import read_first_line
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "test-postgres"
 START_TIMEOUT_S = 300.0  # may include an apt-get install of postgresql on a fresh machine
@@ -29,16 +28,6 @@ START_TIMEOUT_S = 300.0  # may include an apt-get install of postgresql on a fre
 def skip_postgres() -> bool:
     return os.environ.get("PYMZ_SKIP_POSTGRES") == "1"
 
-
-def _read_first_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout_s).strip()
-    except queue.Empty:
-        return ""
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +38,7 @@ def postgres_server_url() -> Iterator[str]:
         [str(SCRIPT)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
     )
     try:
-        url = _read_first_line(proc, START_TIMEOUT_S)
+        url = read_first_line(proc, START_TIMEOUT_S)
         if not url.startswith("postgresql://"):
             raise RuntimeError(f"scripts/test-postgres did not start (exit {proc.poll()})")
         yield url

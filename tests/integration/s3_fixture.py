@@ -10,9 +10,7 @@ Import the fixtures into a test module with ``from s3_fixture import s3_server, 
 from __future__ import annotations
 
 import os
-import queue
 import subprocess
-import threading
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 from botocore.config import Config
+from tests.integration.script_servers import read_first_line
 
 if TYPE_CHECKING:
     from mypy_boto3_s3.client import S3Client
@@ -74,16 +73,6 @@ class S3Server:
         return f"s3://{bucket}/{prefix}?{urlencode(query)}"
 
 
-def _read_first_line(proc: subprocess.Popen[str], timeout_s: float) -> str:
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: lines.put(stdout.readline()), daemon=True).start()
-    try:
-        return lines.get(timeout=timeout_s).strip()
-    except queue.Empty:
-        return ""
-
 
 @pytest.fixture(scope="session")
 def s3_server() -> Iterator[S3Server]:
@@ -93,7 +82,7 @@ def s3_server() -> Iterator[S3Server]:
         [str(SCRIPT)], stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
     )
     try:
-        line = _read_first_line(proc, START_TIMEOUT_S)
+        line = read_first_line(proc, START_TIMEOUT_S)
         fields = dict(kv.split("=", 1) for kv in line.split() if "=" in kv)
         if "S3_ENDPOINT" not in fields:
             raise RuntimeError(f"scripts/test-s3 did not start (exit {proc.poll()})")
