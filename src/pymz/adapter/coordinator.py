@@ -81,6 +81,10 @@ class Metrics:
         self.queries = Counter("mz_query", "Statements executed, by kind and outcome.",
                                ["statement_type", "status"], registry=registry)
         self.sessions = Gauge("mz_active_sessions", "Open SQL sessions.", registry=registry)
+        self.query_paths = Counter(
+            "mz_query_execution", "Queries by where they ran: local (catalog only), snapshot "
+            "(peek reading persist), index (peek answered from an arrangement).", ["path"],
+            registry=registry)
         self.replica_processes_online = Gauge(
             "mz_cluster_replica_processes_online", "Replica processes reported online.",
             registry=registry)
@@ -105,9 +109,10 @@ class Coordinator:
         self.replicas = replicas
         self._writer = writer
         writer.set_read_floor(self._oldest_read_ts)
+        self.metrics = Metrics(registry)
         self._queries = QueryRunner(catalog, config.replica_sizes, replicas,
                                     config.environment_id, writer=writer, oracle=oracle,
-                                    peeks=peeks)
+                                    peeks=peeks, path_counter=self.metrics.query_paths)
         self._tables = TableSequencer(catalog, writer, self._queries.run,
                                       self._queries.describe)
         self._views = ViewSequencer(catalog, self._queries.views, self._tables,
@@ -123,7 +128,6 @@ class Coordinator:
         self._ddl_lock = asyncio.Lock()
         self._conn_ids = itertools.count(1)
         self.sessions: dict[int, Session] = {}
-        self.metrics = Metrics(registry)
         self.ready = False
 
     async def start(self) -> None:

@@ -14,6 +14,10 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
+import sqlglot
+from prometheus_client import Counter
+from sqlglot import exp
+
 from pymz import __version__
 from pymz.adapter.catalog_relations import catalog_relations, table_relations
 from pymz.adapter.replicas import ReplicaManager
@@ -44,6 +48,28 @@ class PeekClient(Protocol):
     async def peek_snapshot(self, instance_id: str, plan: SnapshotQueryPlan, timestamp: int,
                             *, timeout_s: float | None = None) -> list[tuple[object, ...]]: ...
 
+    async def peek_index(self, instance_id: str, index_id: str, timestamp: int, *,
+                         timeout_s: float | None = None) -> list[tuple[object, ...]]: ...
+
+
+def _whole_relation(sql: str) -> list[str] | None:
+    """The name parts of ``obj`` when ``sql`` is exactly ``SELECT * FROM obj``."""
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+    if not isinstance(tree, exp.Select) or len(tree.expressions) != 1 \
+            or not isinstance(tree.expressions[0], exp.Star):
+        return None
+    if any(tree.args.get(k) for k in ("where", "group", "having", "order", "limit", "offset",
+                                       "joins", "distinct", "with", "laterals")):
+        return None
+    source = tree.args.get("from_") or tree.args.get("from")
+    table = source.this if source is not None else None
+    if not isinstance(table, exp.Table) or table.args.get("joins"):
+        return None
+    return [p for p in (table.catalog, table.db, table.name) if p]
+
 
 def _parse_duration_s(text: str) -> float | None:
     value = text.strip().lower()
@@ -57,7 +83,8 @@ def _parse_duration_s(text: str) -> float | None:
 class QueryRunner:
     def __init__(self, catalog: Catalog, sizes: Mapping[str, ReplicaSize],
                  replicas: ReplicaManager, environment_id: str, *, writer: TableWriter,
-                 oracle: TimestampOracle, peeks: PeekClient) -> None:
+                 oracle: TimestampOracle, peeks: PeekClient,
+                 path_counter: Counter | None = None) -> None:
         self._catalog = catalog
         self._sizes = sizes
         self._replicas = replicas
@@ -65,6 +92,7 @@ class QueryRunner:
         self._writer = writer
         self._oracle = oracle
         self._peeks = peeks
+        self._path_counter = path_counter
         self.engine = IntrospectionEngine()
         self.views = Views(catalog)
         self._relations_cache: dict[object, list[RelationSnapshot]] = {}
@@ -145,6 +173,9 @@ class QueryRunner:
 
     async def run(self, session: Session, sql: str, params: Sequence[object | None],
                   param_oids: Sequence[int]) -> QueryRows:
+        indexed = await self._run_from_index(session, sql)
+        if indexed is not None:
+            return indexed
         sql = self.views.expand(session, sql)
         values = self.session_values(session)
         relations = self.relations(session, values)
@@ -157,6 +188,7 @@ class QueryRunner:
         tables = self._user_tables(session)
         reads = [tables[(r.schema, r.name)] for r in referenced if (r.schema, r.name) in tables]
         if not reads:
+            self._count("local")
             return await asyncio.to_thread(
                 self.engine.execute, sql, list(params), oids, relations=relations,
                 search_path=path, session_vars=values, owner=session)
@@ -182,7 +214,44 @@ class QueryRunner:
         finally:
             if not session.in_explicit_transaction:
                 session.read_ts = None
+        self._count("snapshot")
         return QueryRows(shape.columns, rows)
+
+    async def _run_from_index(self, session: Session, sql: str) -> QueryRows | None:
+        """The fast path: ``SELECT * FROM obj`` with an index on ``obj`` in the session's
+        cluster is answered from the index's arrangement (same rows as the snapshot path)."""
+        parts = _whole_relation(sql)
+        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
+        if parts is None or cluster is None or not self._catalog.indexes:
+            return None
+        found = self.views.resolver.resolve(session, parts)
+        if found is None:
+            return None
+        item = found[0]
+        index = next((i for i in self._catalog.indexes.values()
+                      if i.on_id == item.id and i.cluster_id == cluster.id), None)
+        if index is None:
+            return None
+        shape = await self.describe(session, sql, [])
+        tables = [t.id for t in self._catalog.tables.values()]
+        try:
+            ts = await self.read_timestamp(session, tables)
+            timeout = _parse_duration_s(session.vars.get("statement_timeout"))
+            rows = await self._peeks.peek_index(cluster.id, index.id, ts, timeout_s=timeout)
+        except TimeoutError:
+            raise QueryCanceled("canceling statement due to statement timeout") from None
+        finally:
+            if not session.in_explicit_transaction:
+                session.read_ts = None
+        self._count("index")
+        arrays = [i for i, c in enumerate(shape.columns) if c.is_array]
+        out = [tuple(list(v) if i in arrays and isinstance(v, tuple) else v
+                     for i, v in enumerate(r)) for r in rows]
+        return QueryRows(shape.columns, out)
+
+    def _count(self, path: str) -> None:
+        if self._path_counter is not None:
+            self._path_counter.labels(path).inc()
 
     async def read_timestamp(self, session: Session, table_ids: Sequence[str]) -> int:
         """The timestamp for a read: fixed per explicit transaction, else fresh.
