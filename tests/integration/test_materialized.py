@@ -130,3 +130,31 @@ def test_subscribe_streams_changes(environmentd: Environmentd) -> None:
     times = [int(r[0]) for r in seen]
     assert times == sorted(times), "updates and progress arrive in time order"
     assert seen[0][1:] == ("f", "1", "1", "1")
+
+
+def test_cursor_over_subscribe(environmentd: Environmentd) -> None:
+    env = environmentd
+    env.sql("CREATE TABLE cur (k int)")
+    env.sql("INSERT INTO cur VALUES (1), (2)")
+    with env.connect() as conn, env.connect() as writer:
+        conn.execute("BEGIN")
+        conn.execute("DECLARE c CURSOR FOR SUBSCRIBE cur")
+        first = conn.execute("FETCH ALL c").fetchall()
+        assert sorted((int(r[1]), r[2]) for r in first) == [(1, 1), (1, 2)]
+        writer.execute("DELETE FROM cur WHERE k = 1")
+        later = conn.execute("FETCH ALL c WITH (TIMEOUT = '30s')").fetchall()
+        assert [(int(r[1]), r[2]) for r in later] == [(-1, 1)]
+        assert int(later[0][0]) > int(first[0][0])
+        # Nothing more arrives: a short timeout returns no rows.
+        assert conn.execute("FETCH 10 c WITH (TIMEOUT = '100ms')").fetchall() == []
+        conn.execute("CLOSE c")
+        with pytest.raises(psycopg.errors.InvalidCursorName):
+            conn.execute("FETCH c")
+        conn.execute("ROLLBACK")
+        conn.execute("BEGIN")
+        conn.execute("DECLARE q CURSOR FOR SELECT k FROM cur")
+        assert conn.execute("FETCH 5 q").fetchall() == [(2,)]
+        conn.execute("COMMIT")
+        with pytest.raises(psycopg.Error) as info:
+            conn.execute("DECLARE outside CURSOR FOR SELECT 1")
+        assert info.value.sqlstate == "25P01"

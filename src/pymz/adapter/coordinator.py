@@ -26,6 +26,7 @@ from pymz.adapter.client import (
     StatementDescription,
 )
 from pymz.adapter.cluster_ddl import ClusterSequencer
+from pymz.adapter.cursors import Cursor
 from pymz.adapter.explain import explain_statement
 from pymz.adapter.materialized import DataflowController, MaterializedSequencer
 from pymz.adapter.objects_ddl import ObjectSequencer
@@ -52,6 +53,7 @@ from pymz.errors import (
     InFailedSqlTransaction,
     InvalidSchemaName,
     InvalidTransactionState,
+    PymzError,
     SqlSyntaxError,
     UndefinedDatabase,
 )
@@ -231,6 +233,8 @@ class Coordinator:
             return StatementDescription(oids, None)
         if isinstance(stmt, ast.ShowVariable):
             return StatementDescription((), self._show_columns(stmt))
+        if isinstance(stmt, ast.Fetch):
+            return StatementDescription((), session.cursors.columns(stmt.name.value))
         if isinstance(stmt, ast.Explain):
             title = {"RAW": "Raw Plan", "DECORRELATED": "Decorrelated Plan"}.get(
                 (stmt.stage or "").upper(), "Optimized Plan")
@@ -274,6 +278,7 @@ class Coordinator:
                 if session.txn is TxnState.IDLE:
                     session.notice("there is no transaction in progress", severity="WARNING",
                                    sqlstate="25P01")
+                await session.cursors.close_all()
                 if session.txn is TxnState.FAILED:
                     session.end_transaction()
                     return CommandResult("ROLLBACK")
@@ -283,6 +288,7 @@ class Coordinator:
                     await self._writer.append(writes)
                 return CommandResult("COMMIT")
             case ast.Rollback():
+                await session.cursors.close_all()
                 if session.txn is TxnState.IDLE:
                     session.notice("there is no transaction in progress", severity="WARNING",
                                    sqlstate="25P01")
@@ -299,6 +305,13 @@ class Coordinator:
                 return QueryResult(out.columns, out.rows, f"SELECT {len(out.rows)}")
             case ast.Subscribe():
                 return await self._subscribe(session, stmt)
+            case ast.DeclareCursor():
+                return await self._declare(session, stmt, params)
+            case ast.Fetch():
+                return await session.cursors.fetch(stmt)
+            case ast.CloseCursor():
+                await session.cursors.close(stmt.name.value)
+                return CommandResult("CLOSE CURSOR")
             case ast.Insert() | ast.Update() | ast.Delete() | ast.Copy():
                 return await self._execute_dml(session, stmt, params)
             case ast.ShowVariable():
@@ -415,11 +428,24 @@ class Coordinator:
                            "database with SHOW DATABASES.")
         return CommandResult("SET")
 
+    async def _declare(self, session: Session, stmt: ast.DeclareCursor,
+                       params: Sequence[object | None]) -> CommandResult:
+        if not session.in_explicit_transaction:
+            raise PymzError("DECLARE CURSOR can only be used in transaction blocks",
+                            sqlstate="25P01")
+        inner = stmt.statement
+        if isinstance(inner, ast.Subscribe):
+            result = await self._subscribe(session, inner)
+            cursor = Cursor(result.columns, batches=result.batches)
+        elif isinstance(inner, ast.Query):
+            out = await self._queries.run(session, inner.text, params, [0] * len(params))
+            cursor = Cursor(out.columns, buffer=[tuple(r) for r in out.rows])
+        else:
+            raise FeatureNotSupported("cursors over this statement are not supported")
+        session.cursors.declare(stmt.name.value, cursor)
+        return CommandResult("DECLARE CURSOR")
+
     async def _subscribe(self, session: Session, stmt: ast.Subscribe) -> CopyOutResult:
-        if session.in_explicit_transaction:
-            raise ActiveSqlTransaction("SUBSCRIBE cannot be run inside a transaction block",
-                                       hint="Use DECLARE … CURSOR FOR SUBSCRIBE (not yet "
-                                       "supported) or run it outside a transaction.")
         if self._dataflows is None:
             raise FeatureNotSupported("this environmentd runs without compute dataflows")
         return await subscribe(stmt, session, self._need_materialized(), self._dataflows)

@@ -18,6 +18,7 @@ from pymz.adapter.client import (
     StatementDescription,
     TransactionStatus,
 )
+from pymz.adapter.cursors import Cursors
 from pymz.adapter.vars import SessionVars
 from pymz.errors import QueryCanceled
 
@@ -47,6 +48,7 @@ class Session:
         self.read_ts: int | None = None
         # Writes of the current explicit transaction, applied at COMMIT: table id -> updates.
         self.pending_writes: dict[str, list[tuple[tuple[object, ...], int]]] = {}
+        self.cursors = Cursors()
         self._current: asyncio.Task[object] | None = None
 
     # --- AdapterSession --------------------------------------------------------------
@@ -96,6 +98,7 @@ class Session:
 
     async def terminate(self) -> None:
         self.cancel()
+        await self.cursors.close_all()
         self._coord.end_session(self)
 
     # --- helpers ---------------------------------------------------------------------
