@@ -20,15 +20,13 @@ from typing import TYPE_CHECKING
 
 from pymz.adapter.client import QueryResult
 from pymz.adapter.cluster_ddl import check_user_name
+from pymz.adapter.names import schema_for_create
 from pymz.catalog import Catalog, Schema, Secret
 from pymz.errors import (
     FeatureNotSupported,
     InvalidParameterValue,
-    InvalidSchemaName,
     InvalidTextRepresentation,
     PymzError,
-    SqlSyntaxError,
-    UndefinedDatabase,
     UndefinedObject,
     WrongObjectType,
 )
@@ -140,28 +138,6 @@ class SecretSequencer:
         parts = [*self._qualified_schema(schema), name]
         return f"CREATE SECRET {'.'.join(_quote_ident(p) for p in parts)} AS {REDACTED}"
 
-    def _schema_for_create(self, name: ast.ObjectName, session: Session) -> Schema:
-        parts = name.names
-        if len(parts) > 3:
-            raise SqlSyntaxError(f"qualified name has too many parts: {name}",
-                                 position=name.position or None)
-        db_name = parts[0] if len(parts) == 3 else session.vars.get("database")
-        db = self._catalog.database_by_name(db_name)
-        if db is None:
-            raise UndefinedDatabase(f"unknown database '{db_name}'")
-        if len(parts) >= 2:
-            schema_name = parts[-2]
-        else:
-            path = [s.strip() for s in session.vars.get("search_path").split(",") if s.strip()]
-            schema_name = next((s for s in path
-                                if self._catalog.schema_by_name(db.id, s) is not None), "")
-            if not schema_name:
-                raise InvalidSchemaName("no schema has been selected to create in")
-        schema = self._catalog.schema_by_name(db.id, schema_name)
-        if schema is None:
-            raise InvalidSchemaName(f"unknown schema '{schema_name}'")
-        return schema
-
     def _candidate_schemas(self, name: ast.ObjectName, session: Session) -> list[Schema]:
         parts = name.names
         db_name = parts[0] if len(parts) == 3 else session.vars.get("database")
@@ -199,7 +175,7 @@ class SecretSequencer:
     # --- DDL -------------------------------------------------------------------------
     async def create(self, stmt: ast.CreateSecret, session: Session) -> list[str]:
         controller = self.controller
-        schema = self._schema_for_create(stmt.name, session)
+        schema = schema_for_create(self._catalog, stmt.name, session)
         name = stmt.name.parts[-1].value
         existing = self._item_in(schema.id, name)
         if existing is not None:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pymz.adapter.client import CommandResult, CopyInResult, CopyOptions
+from pymz.adapter.names import schema_for_create
 from pymz.adapter.table_types import (
     cast_sql,
     check_assignable,
@@ -28,10 +29,8 @@ from pymz.errors import (
     DuplicateColumn,
     DuplicateObject,
     FeatureNotSupported,
-    InvalidSchemaName,
     SqlSyntaxError,
     UndefinedColumn,
-    UndefinedDatabase,
     UndefinedTable,
 )
 from pymz.repr import Column
@@ -67,25 +66,8 @@ class TableSequencer:
 
     # --- names -----------------------------------------------------------------------
     def schema_for_create(self, name: ast.ObjectName, session: Session) -> tuple[str, str]:
-        parts = name.names
-        if len(parts) > 3:
-            raise SqlSyntaxError(f"qualified name has too many parts: {name}")
-        db_name = parts[0] if len(parts) == 3 else session.vars.get("database")
-        db = self._catalog.database_by_name(db_name)
-        if db is None:
-            raise UndefinedDatabase(f"unknown database '{db_name}'")
-        if len(parts) >= 2:
-            schema_name = parts[-2]
-        else:
-            path = [s.strip() for s in session.vars.get("search_path").split(",") if s.strip()]
-            schema_name = next((s for s in path
-                                if self._catalog.schema_by_name(db.id, s) is not None), "")
-            if not schema_name:
-                raise InvalidSchemaName("no schema has been selected to create in")
-        schema = self._catalog.schema_by_name(db.id, schema_name)
-        if schema is None:
-            raise InvalidSchemaName(f"unknown schema '{schema_name}'")
-        return schema.id, parts[-1]
+        """(schema id, item name) for a new item."""
+        return schema_for_create(self._catalog, name, session).id, name.names[-1]
 
     def resolve(self, name: ast.ObjectName, session: Session) -> Table:
         parts = name.names
