@@ -14,8 +14,9 @@ import heapq
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 from typing import Any, Literal
+
+from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from pymz.compute.dataflow.batch import Batch, TimeBuffer, concat
 from pymz.compute.dataflow.graph import Operator
@@ -245,6 +246,46 @@ class Order:
     nulls_last: bool | None = None
 
 
+def _tiebreak(row: Row) -> tuple[Any, ...]:
+    return tuple((v is None, v) if v is not None else (True, 0) for v in row)
+
+
+class _SortKey:
+    """A row in a TopK's output order (ties broken by the whole row, so the order is
+    total and equal keys mean equal rows)."""
+
+    __slots__ = ("order", "row")
+
+    def __init__(self, row: Row, order: tuple[Order, ...]) -> None:
+        self.row = row
+        self.order = order
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SortKey) and self.row == other.row
+
+    def __hash__(self) -> int:
+        return hash(self.row)
+
+    def __lt__(self, other: _SortKey) -> bool:
+        for o in self.order:
+            a, b = self.row[o.col], other.row[o.col]
+            if a is None and b is None:
+                continue
+            nulls_last = o.nulls_last if o.nulls_last is not None else not o.desc
+            if a is None:
+                return not nulls_last
+            if b is None:
+                return nulls_last
+            if a != b:
+                return bool(a > b) if o.desc else bool(a < b)
+        if self.row == other.row:
+            return False
+        try:
+            return _tiebreak(self.row) < _tiebreak(other.row)
+        except TypeError:  # e.g. arrays with NULL elements: any fixed total order will do
+            return repr(self.row) < repr(other.row)
+
+
 class TopK(_TimeOrdered):
     """Per group of ``group_key``: rows ordered by ``order``, skip ``offset``, keep ``limit``."""
 
@@ -257,18 +298,27 @@ class TopK(_TimeOrdered):
         self.order = tuple(order)
         self.limit, self.offset = limit, offset
         self.groups: dict[Row, Counter[Row]] = {}
+        # Per group, its distinct rows in output order: a changed group costs
+        # O(log n + offset + limit), not a sort of the whole group.
+        self.sorted: dict[Row, SortedList] = {}
         self.shown: dict[Row, Counter[Row]] = {}
 
-    def _top(self, rows: Counter[Row]) -> Counter[Row]:
-        items = [r for r, m in rows.items() for _ in range(max(m, 0))]
-        for o in reversed(self.order):
-            nulls_last = o.nulls_last if o.nulls_last is not None else not o.desc
-            present = [r for r in items if r[o.col] is not None]
-            nulls = [r for r in items if r[o.col] is None]
-            present.sort(key=itemgetter(o.col), reverse=o.desc)
-            items = present + nulls if nulls_last else nulls + present
+    def _top(self, key: Row, rows: Counter[Row]) -> Counter[Row]:
         end = None if self.limit is None else self.offset + self.limit
-        return Counter(items[self.offset:end])
+        out: Counter[Row] = Counter()
+        seen = 0
+        for entry in self.sorted.get(key, ()):
+            m = rows.get(entry.row, 0)
+            if m <= 0:
+                continue
+            lo = max(self.offset - seen, 0)
+            hi = m if end is None else min(m, end - seen)
+            if hi > lo:
+                out[entry.row] += hi - lo
+            seen += m
+            if end is not None and seen >= end:
+                break
+        return out
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         was_negative: dict[Row, bool] = {}
@@ -277,14 +327,18 @@ class TopK(_TimeOrdered):
             g = self.groups.setdefault(k, Counter())
             if k not in was_negative:
                 was_negative[k] = any(m < 0 for m in g.values())
+            ordered = self.sorted.setdefault(k, SortedList())
+            if r not in g:
+                ordered.add(_SortKey(r, self.order))
             g[r] += d
             if g[r] == 0:
                 del g[r]
+                ordered.remove(_SortKey(r, self.order))
         out: list[tuple[Row, int]] = []
         for k, was in was_negative.items():
             g = self.groups.get(k, Counter())
             self.negative(t, "top-k", was=was, now=any(m < 0 for m in g.values()))
-            new = self._top(g)
+            new = self._top(k, g)
             old = self.shown.get(k, Counter())
             for r in set(new) | set(old):
                 d = new.get(r, 0) - old.get(r, 0)
@@ -296,4 +350,5 @@ class TopK(_TimeOrdered):
                 self.shown.pop(k, None)
             if not g:
                 self.groups.pop(k, None)
+                self.sorted.pop(k, None)
         return out
