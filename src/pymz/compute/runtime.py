@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from pymz.compute.dataflows import RunningDataflow
@@ -34,6 +33,7 @@ from pymz.proto.common import (
     frontier_less_equal,
     frontier_to_proto,
 )
+from pymz.proto.replay import Reconciliation, ReplayingRuntime
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,6 @@ PEEK_UNSUPPORTED = (
 )
 
 Emit = Callable[[ComputeResponse], None]
-
-
-@dataclass
-class Reconciliation:
-    kept: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
 
 
 def _key(df: CreateDataflow) -> tuple[str, ...]:
@@ -69,7 +62,7 @@ def compatible(installed: CreateDataflow, replayed: CreateDataflow) -> bool:
     )
 
 
-class ComputeRuntime:
+class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
     """Single-threaded: driven by the clusterd event loop.
 
     Responses computed later (snapshot peeks) go out through ``emit`` (set by clusterd to
@@ -99,38 +92,17 @@ class ComputeRuntime:
         self.write_frontiers: dict[str, Frontier] = {}
         self.compaction: dict[str, Frontier] = {}
         self.scheduled: set[str] = set()
-        # Per-connection bookkeeping (introspection and the reconciliation buffer).
-        self.connections = 0
-        self.nonce: str | None = None
-        self.initialized = False
-        self.received: list[str] = []
-        self.last_reconciliation: Reconciliation | None = None
-        self._buffer: list[ComputeCommand] = []
+        super().__init__()
 
     def connect(self, nonce: str) -> None:
-        """A new controller took over; its commands are buffered until it is initialized."""
-        self.connections += 1
+        # Peeks of the previous controller are answered to nobody: stop them.
         for task in self._peeks.values():
             task.cancel()
         self._peeks.clear()
-        self.nonce = nonce
-        self.initialized = False
-        self.received = []
-        self._buffer = []
+        super().connect(nonce)
 
-    def handle(self, cmd: ComputeCommand) -> list[ComputeResponse]:
-        kind = command_kind(cmd)
-        self.received.append(kind)
-        if kind == "initialization_complete":
-            if self.initialized:
-                return []
-            self.initialized = True
-            buffer, self._buffer = self._buffer, []
-            return self._reconcile(buffer)
-        if not self.initialized:
-            self._buffer.append(cmd)
-            return []
-        return self._apply(cmd)
+    def _kind(self, cmd: ComputeCommand) -> str:
+        return command_kind(cmd)
 
     # -- reconciliation ---------------------------------------------------------------------
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 from pymz.proto.common import Frontier, frontier_from_proto
+from pymz.proto.replay import Reconciliation, ReplayingRuntime
 from pymz.storage_client.protocol import (
     DroppedId,
     RunIngestion,
@@ -18,13 +18,6 @@ from pymz.storage_client.protocol import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Reconciliation:
-    kept: list[str] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
-    dropped: list[str] = field(default_factory=list)
 
 
 def _object_id(cmd: StorageCommand) -> str:
@@ -51,7 +44,7 @@ def _status(id: str, status: str) -> StorageResponse:
     )
 
 
-class StorageRuntime:
+class StorageRuntime(ReplayingRuntime[StorageCommand, StorageResponse]):
     def __init__(self, process: int = 0, workers: int = 1) -> None:
         self.process = process
         self.workers = workers
@@ -59,33 +52,10 @@ class StorageRuntime:
         self.writes_allowed = False
         self.objects: dict[str, StorageCommand] = {}
         self.compaction: dict[str, Frontier] = {}
-        self.connections = 0
-        self.nonce: str | None = None
-        self.initialized = False
-        self.received: list[str] = []
-        self.last_reconciliation: Reconciliation | None = None
-        self._buffer: list[StorageCommand] = []
+        super().__init__()
 
-    def connect(self, nonce: str) -> None:
-        self.connections += 1
-        self.nonce = nonce
-        self.initialized = False
-        self.received = []
-        self._buffer = []
-
-    def handle(self, cmd: StorageCommand) -> list[StorageResponse]:
-        kind = command_kind(cmd)
-        self.received.append(kind)
-        if kind == "initialization_complete":
-            if self.initialized:
-                return []
-            self.initialized = True
-            buffer, self._buffer = self._buffer, []
-            return self._reconcile(buffer)
-        if not self.initialized:
-            self._buffer.append(cmd)
-            return []
-        return self._apply(cmd)
+    def _kind(self, cmd: StorageCommand) -> str:
+        return command_kind(cmd)
 
     def _reconcile(self, buffer: list[StorageCommand]) -> list[StorageResponse]:
         old, self.objects = self.objects, {}
