@@ -87,9 +87,6 @@ class Metrics:
             "mz_query_execution", "Queries by where they ran: local (catalog only), snapshot "
             "(peek reading persist), index (peek answered from an arrangement).", ["path"],
             registry=registry)
-        self.replica_processes_online = Gauge(
-            "mz_cluster_replica_processes_online", "Replica processes reported online.",
-            registry=registry)
 
 
 def _kind(stmt: sql.ast.Statement, text: str) -> str:

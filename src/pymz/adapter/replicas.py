@@ -223,10 +223,6 @@ class ReplicaManager:
         await asyncio.gather(*(self.ensure_replica(r, sizes[r.size]) for r in replicas))
         return orphans
 
-    async def metrics(self, replica: ClusterReplica) -> list[tuple[int | None, int | None]]:
-        procs = await self._orch.fetch_service_metrics(service_id(replica))
-        return [(m.cpu_nano_cores, m.memory_bytes) for m in procs]
-
     # --- status ----------------------------------------------------------------------
     def statuses(self) -> list[tuple[str, int, ProcessStatus]]:
         return sorted(((rid, pid, st) for (rid, pid), st in self._status.items()
