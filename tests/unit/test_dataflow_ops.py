@@ -268,3 +268,66 @@ def test_negative_multiplicity_error_is_retracted_when_fixed() -> None:
     assert bag(out, 2) == Counter({(1, 1): 1})
     chunks = sub.poll()
     assert [(lo, up) for lo, up, _ in chunks] == [(0, 2), (2, 3)]
+
+
+def test_vectorised_sums_match_row_by_row_accumulation() -> None:
+    """Reduce pre-sums native int64/float64 columns per batch; the result must equal the
+    per-row path (exact for ints, float tolerance for floats), including groups that
+    vanish, count(col) and the fallback for sums that could overflow 64 bits."""
+    rng = random.Random(3)
+    df = Dataflow()
+    r = Input(df, 3)
+    out = Output(Reduce(r, (0,), [Agg("count"), Agg("sum", 1), Agg("sum", 2),
+                                  Agg("count", 2)]))
+    live: Counter[tuple[Any, ...]] = Counter()
+    for t in range(30):
+        rows: list[tuple[Any, ...]] = []
+        diffs: list[int] = []
+        for _ in range(rng.randint(1, 40)):
+            if live and rng.random() < 0.4:
+                row = rng.choice(sorted(live))
+                rows.append(row)
+                diffs.append(-1)
+                live[row] -= 1
+                if not live[row]:
+                    del live[row]
+            else:
+                big = t == 17  # one batch whose int sum may overflow int64 arithmetic
+                row = (rng.choice("abc"), rng.randint(-5, 5) * (2**61 if big else 1),
+                       rng.uniform(-1e3, 1e3))
+                rows.append(row)
+                diffs.append(1)
+                live[row] += 1
+        r.send(Batch((column([x[0] for x in rows]), column([x[1] for x in rows]),
+                      column([x[2] for x in rows])),
+                     np.full(len(rows), t, dtype=np.uint64), np.array(diffs, dtype=np.int64)))
+        r.advance_to(t + 1)
+        df.run()
+        want: dict[str, list[Any]] = {}
+        for (k, i, f), m in live.items():
+            acc = want.setdefault(k, [0, 0, 0.0, 0])
+            acc[0] += m
+            acc[1] += i * m
+            acc[2] += f * m
+            acc[3] += m
+        got = {row[0]: row for row, m in out.rows(t) if m == 1}
+        assert set(got) == set(want)
+        for k, (cnt, isum, fsum, nn) in want.items():
+            assert got[k][1] == cnt and got[k][2] == isum and got[k][4] == nn
+            assert got[k][3] == pytest.approx(fsum, rel=1e-9, abs=1e-6)
+
+
+def test_top_k_negative_multiplicity_error_tracks_rows() -> None:
+    df = Dataflow()
+    r = Input(df, 2)
+    out = Output(TopK(r, (0,), [Order(1)], limit=1))
+    r.send_rows([("g", 1)], 0, -1)  # negative: an error at time 0
+    r.send_rows([("g", 2)], 0, 1)
+    r.advance_to(1)
+    df.run()
+    with pytest.raises(PymzError, match="non-positive multiplicity"):
+        out.rows(0)
+    r.send_rows([("g", 1)], 1, 1)  # fixed: the group is fine again
+    r.advance_to(2)
+    df.run()
+    assert bag(out, 1) == Counter({("g", 2): 1})  # ("g", 1) nets to zero

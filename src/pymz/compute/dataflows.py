@@ -23,7 +23,7 @@ from typing import Any
 
 from pymz.compute.dataflow import FOREVER, Batch, Dataflow, Input, Operator, Output, Subscription
 from pymz.compute.render import render
-from pymz.compute.render.compiled import freeze
+from pymz.compute.render.compiled import updates_batch
 from pymz.compute.sinks import PersistSink, thaw
 from pymz.compute_client.dataflow import (
     DataflowDescription,
@@ -231,7 +231,7 @@ class RunningDataflow:
             return
         snap = await asyncio.to_thread(handle.snapshot, self.as_of)
         inp = self.inputs[s.id]
-        self._push(inp, snap)
+        self._push(inp, s.columns, snap)
         inp.advance_to(self.as_of + 1)
         self.step()
         listen = handle.listen(self.as_of)
@@ -241,7 +241,7 @@ class RunningDataflow:
             if ev is None:
                 await asyncio.sleep(self.poll_s)
                 continue
-            self._push(inp, ev.updates)
+            self._push(inp, s.columns, ev.updates)
             if ev.upper is None:
                 inp.close()
             else:
@@ -252,11 +252,10 @@ class RunningDataflow:
                     last_downgrade = time.monotonic()
             self.step()
 
-    def _push(self, inp: Input, updates: list[tuple[tuple[object, ...], int, int]]) -> None:
+    def _push(self, inp: Input, columns: tuple[Column, ...],
+              updates: list[tuple[tuple[object, ...], int, int]]) -> None:
         if updates:
-            rows = [freeze(r) for r, _, _ in updates]
-            times = [max(t, self.as_of) for _, t, _ in updates]
-            inp.send(Batch.from_rows(rows, times, [d for _, _, d in updates], arity=inp.arity))
+            inp.send(updates_batch(updates, columns, self.as_of))
 
     def _fail(self, e: PymzError) -> None:
         """The dataflow cannot make progress: peeks and subscribes get the error."""

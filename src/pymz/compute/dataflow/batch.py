@@ -30,13 +30,19 @@ FOREVER = 2**64
 
 def column(values: Iterable[Any]) -> Col:
     """Make a column from Python values, choosing a native dtype only when it is exact."""
-    vals = list(values)
-    if vals and all(type(v) is int for v in vals) and all(-(2**63) <= v < 2**63 for v in vals):
-        return np.array(vals, dtype=np.int64)
-    if vals and all(type(v) is float for v in vals):
-        return np.array(vals, dtype=np.float64)
-    if vals and all(type(v) is bool for v in vals):
-        return np.array(vals, dtype=np.bool_)
+    vals = values if isinstance(values, list) else list(values)
+    kinds = set(map(type, vals))
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        if kind is int:
+            try:
+                return np.array(vals, dtype=np.int64)
+            except OverflowError:
+                pass  # beyond 64 bits: Python ints in an object column
+        elif kind is float:
+            return np.array(vals, dtype=np.float64)
+        elif kind is bool:
+            return np.array(vals, dtype=np.bool_)
     out = np.empty(len(vals), dtype=object)
     out[:] = vals
     return out

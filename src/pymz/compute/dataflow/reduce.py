@@ -3,7 +3,8 @@
 Timestamps are totally ordered and each operator handles time ``t`` only after its input
 frontier passed ``t``, in increasing order, so its state is the input accumulated up to
 the last handled time: a hash map per key (the collapsed trace). Handling an update costs
-O(1) dict work for accumulable aggregates and O(log group) for min/max (a heap per group
+O(1) dict work for accumulable aggregates (count/sum over native int64/float64 columns are
+first summed per key across the batch with numpy, so the dict work is per changed group) and O(log group) for min/max (a heap per group
 with lazy deletion); top-k recomputes only the changed groups, each from its own multiset
 (the cost of the group, never of the whole state).
 """
@@ -16,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from pymz.compute.dataflow.batch import Batch, TimeBuffer, concat
@@ -32,18 +34,21 @@ class _TimeOrdered(Operator):
         super().__init__(src.df, [src], arity)
         self._pending = TimeBuffer(src.arity)
 
-    def _complete(self) -> Iterator[tuple[int, list[Row], list[int]]]:
+    def _complete(self) -> Iterator[tuple[int, Batch]]:
         self._pending.push(self.take(0))
-        for t, b in self._pending.pop_before(self.input_frontier()):
-            yield t, b.rows(), b.diff.tolist()
+        yield from self._pending.pop_before(self.input_frontier())
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         raise NotImplementedError
 
+    def handle_batch(self, t: int, b: Batch) -> list[tuple[Row, int]]:
+        """One complete time's updates; operators with a vectorised path override this."""
+        return self.handle(t, b.rows(), b.diff.tolist())
+
     def run(self) -> bool:
         out: list[Batch] = []
-        for t, rows, diffs in self._complete():
-            changes = self.handle(t, rows, diffs)
+        for t, b in self._complete():
+            changes = self.handle_batch(t, b)
             if changes:
                 out.append(Batch.from_rows(
                     [r for r, _ in changes], t, [d for _, d in changes], arity=self.arity))
@@ -157,6 +162,36 @@ class Reduce(_TimeOrdered):
                 vals.append(e.best() if e is not None else None)
         return (*k, *vals)
 
+    def handle_batch(self, t: int, b: Batch) -> list[tuple[Row, int]]:
+        sums = _presum(b, self.key, self.aggs)
+        if sums is None:
+            return self.handle(t, b.rows(), b.diff.tolist())
+        keys, counts, agg_sums = sums
+        groups, aggs = self.groups, self.aggs
+        out: list[tuple[Row, int]] = []
+        for j, k in enumerate(keys):
+            g = groups.get(k)
+            if g is None:
+                g = groups[k] = _Group(len(aggs))
+            before_row, before_count = self._output(k, g), g.count
+            c = counts[j]
+            g.count += c
+            for i, a in enumerate(aggs):
+                if a.col is not None:
+                    g.nn[i] += c  # native columns hold no NULLs
+                    if a.kind == "sum":
+                        g.sums[i] += agg_sums[i][j]
+            self.negative(t, "reduce", was=before_count < 0, now=g.count < 0)
+            after = self._output(k, g)
+            if before_row != after:
+                if before_row is not None:
+                    out.append((before_row, -1))
+                if after is not None:
+                    out.append((after, 1))
+            if g.count == 0 and not any(g.nn):
+                del groups[k]
+        return out
+
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         key, aggs, groups = self.key, self.aggs, self.groups
         old: dict[Row, tuple[Row | None, int]] = {}
@@ -195,6 +230,52 @@ class Reduce(_TimeOrdered):
             if g.count == 0 and not any(g.nn):
                 del groups[k]
         return out
+
+
+# Per-batch int64 sums are exact while |value| * |diff| * rows stays below this.
+_INT_SUM_BOUND = 2**62
+
+
+def _presum(b: Batch, key: tuple[int, ...], aggs: tuple[Agg, ...]
+            ) -> tuple[list[Row], list[int], list[list[Any]]] | None:
+    """Per distinct key of ``b``: (keys, summed diffs, per aggregate the summed ``value *
+    diff``) — or None when an aggregate needs the per-row path (min/max, NULL-able, Decimal
+    or possibly overflowing columns). Float sums add the batch's values before the group's
+    running sum, so their rounding may differ in the last place from row-by-row addition."""
+    if any(a.kind not in ("count", "sum") for a in aggs):
+        return None
+    n = len(b)
+    diff = b.diff
+    weighted: list[Any] = []
+    for a in aggs:
+        if a.col is None:
+            weighted.append(None)
+            continue
+        c = b.cols[a.col]
+        if c.dtype == np.float64:
+            weighted.append(c * diff if a.kind == "sum" else None)
+        elif c.dtype in (np.int64, np.bool_):
+            if a.kind == "sum":
+                if c.dtype == np.bool_:
+                    return None
+                bound = int(np.abs(c).max()) * int(np.abs(diff).max()) * n if n else 0
+                if bound >= _INT_SUM_BOUND:
+                    return None
+                weighted.append(c * diff)
+            else:
+                weighted.append(None)
+        else:
+            return None
+    rows = list(zip(*(b.cols[i].tolist() for i in key), strict=True)) if key else [()] * n
+    index: dict[Row, int] = {}
+    ids = np.fromiter((index.setdefault(r, len(index)) for r in rows), np.intp, n)
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) if n else order
+    counts = np.add.reduceat(diff[order], starts).tolist() if n else []
+    agg_sums = [[] if w is None else np.add.reduceat(w[order], starts).tolist()
+                for w in weighted]
+    return list(index), counts, agg_sums
 
 
 class Threshold(_TimeOrdered):
@@ -302,6 +383,8 @@ class TopK(_TimeOrdered):
         # O(log n + offset + limit), not a sort of the whole group.
         self.sorted: dict[Row, SortedList] = {}
         self.shown: dict[Row, Counter[Row]] = {}
+        # Per group, how many of its rows have a negative multiplicity (an error while > 0).
+        self.negatives: dict[Row, int] = {}
 
     def _top(self, key: Row, rows: Counter[Row]) -> Counter[Row]:
         end = None if self.limit is None else self.offset + self.limit
@@ -322,22 +405,28 @@ class TopK(_TimeOrdered):
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         was_negative: dict[Row, bool] = {}
+        negatives = self.negatives
         for r, d in zip(rows, diffs, strict=True):
             k = tuple(r[i] for i in self.key)
             g = self.groups.setdefault(k, Counter())
             if k not in was_negative:
-                was_negative[k] = any(m < 0 for m in g.values())
+                was_negative[k] = negatives.get(k, 0) > 0
             ordered = self.sorted.setdefault(k, SortedList())
-            if r not in g:
+            m = g.get(r, 0)
+            if m == 0:
                 ordered.add(_SortKey(r, self.order))
-            g[r] += d
-            if g[r] == 0:
+            m_new = m + d
+            if (m < 0) != (m_new < 0):
+                negatives[k] = negatives.get(k, 0) + (1 if m_new < 0 else -1)
+            if m_new == 0:
                 del g[r]
                 ordered.remove(_SortKey(r, self.order))
+            else:
+                g[r] = m_new
         out: list[tuple[Row, int]] = []
         for k, was in was_negative.items():
             g = self.groups.get(k, Counter())
-            self.negative(t, "top-k", was=was, now=any(m < 0 for m in g.values()))
+            self.negative(t, "top-k", was=was, now=negatives.get(k, 0) > 0)
             new = self._top(k, g)
             old = self.shown.get(k, Counter())
             for r in set(new) | set(old):
@@ -351,4 +440,6 @@ class TopK(_TimeOrdered):
             if not g:
                 self.groups.pop(k, None)
                 self.sorted.pop(k, None)
+            if not negatives.get(k, 1):
+                del negatives[k]
         return out

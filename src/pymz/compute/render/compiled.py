@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from pymz.compute.dataflow import Batch, Dataflow, Input, Output, Subscription
+from pymz.compute.dataflow.batch import column
 from pymz.compute.render.relation import render
 from pymz.errors import InternalError
 from pymz.expr.relation import RelationExpr, Schema
@@ -16,6 +19,31 @@ Row = tuple[Any, ...]
 def freeze(row: Sequence[Any]) -> Row:
     """Arrays are lists at the boundary and tuples inside (rows must be hashable)."""
     return tuple(tuple(v) if isinstance(v, list) else v for v in row)
+
+
+def updates_batch(updates: Sequence[tuple[Sequence[Any], int, int]], schema: Schema,
+                  as_of: int) -> Batch:
+    """A columnar batch of ``(row, time, diff)`` updates, times advanced to ``as_of``.
+
+    Rows are transposed once; only array columns are converted value by value (lists at
+    the boundary, tuples inside)."""
+    n = len(updates)
+    if n == 0 or not schema:
+        return Batch.from_rows([freeze(r) for r, _, _ in updates],
+                               [max(t, as_of) for _, t, _ in updates],
+                               [d for _, _, d in updates], arity=len(schema))
+    rows, times, diffs = zip(*updates, strict=True)
+    values = list(zip(*rows, strict=True))
+    cols = []
+    for c, vals in zip(schema, values, strict=True):
+        if c.is_array:
+            cols.append(column([tuple(v) if isinstance(v, list) else v for v in vals]))
+        else:
+            cols.append(column(list(vals)))
+    t = np.array(times, dtype=np.uint64)
+    if as_of:
+        t = np.maximum(t, np.uint64(as_of))
+    return Batch(tuple(cols), t, np.array(diffs, dtype=np.int64))
 
 
 class CompiledDataflow:
@@ -45,9 +73,7 @@ class CompiledDataflow:
         if not ups:
             return
         inp = self._input(gid)
-        rows = [freeze(r) for r, _, _ in ups]
-        times = [max(t, self.as_of) for _, t, _ in ups]
-        inp.send(Batch.from_rows(rows, times, [d for _, _, d in ups], arity=inp.arity))
+        inp.send(updates_batch(ups, self.schemas[gid], self.as_of))
 
     def advance(self, gid: str, frontier: int) -> None:
         """Promise that input ``gid`` gets no more updates at times before ``frontier``."""

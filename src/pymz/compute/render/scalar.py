@@ -7,9 +7,10 @@ there are no NULLs, else ``object`` arrays holding Python values and None).
 Semantics follow :func:`pymz.expr.evaluate.eval_scalar` exactly, including which rows are
 evaluated at all: ``and``/``or``/``coalesce``/``If`` evaluate later arguments only on the
 rows that still need them (so ``x <> 0 AND 1 / x > 1`` does not fail on ``x = 0``), and
-propagating functions never run on rows with a NULL argument. Integer arithmetic, comparisons
-and three-valued logic are numpy operations with explicit overflow (22003) and division by
-zero (22012) checks; any other function runs per row through the registry's implementation.
+propagating functions never run on rows with a NULL argument. Integer and float8 arithmetic,
+comparisons (object columns such as dates and text through numpy's object loop) and
+three-valued logic are numpy operations with explicit overflow (22003) and division by zero
+(22012) checks; any other function runs per row through the registry's implementation.
 An error raises; the dataflow's ``guarded`` then isolates the failing rows into ``errs``.
 """
 
@@ -23,7 +24,7 @@ import numpy.typing as npt
 
 from pymz import errors
 from pymz.compute.dataflow.batch import Col, column
-from pymz.expr.funcs import FUNCS, INT_RANGES, INT_TYPES
+from pymz.expr.funcs import FLOAT_TYPES, FUNCS, INT_RANGES, INT_TYPES
 from pymz.expr.scalar import Call, ColumnRef, If, Literal, ScalarExpr
 from pymz.repr import ScalarType
 
@@ -142,6 +143,8 @@ def compile_scalar(e: ScalarExpr, mz_now: Fn | None = None) -> Fn:
         return _compare(f, args[0], args[1], e)
     if f in ("add", "sub", "mul", "div", "mod") and e.type in _INTLIKE:
         return _int_arith(f, args[0], args[1], e.type)
+    if f in ("add", "sub", "mul", "div") and e.type in FLOAT_TYPES:
+        return _float_arith(f, args[0], args[1], e.type)
     return _rowwise(f, args, e.type)
 
 
@@ -261,7 +264,16 @@ def _compare(f: str, a: Fn, b: Fn, e: Call) -> Fn:
         if xi is not None and yi is not None:
             return _bools(np.asarray(op(xi, yi), dtype=np.bool_),
                           nulls if nulls is not None else np.zeros(n, dtype=np.bool_))
-        return _rowwise_values(f, [x, y], e.type, n)
+        if np.bool_ in (x.dtype, y.dtype):
+            return _rowwise_values(f, [x, y], e.type, n)
+        # Dates, text, numerics…: numpy's object loop calls the same Python comparison the
+        # registry does, once per row, without building row tuples.
+        if nulls is None:
+            return np.asarray(op(x, y), dtype=np.bool_)
+        live = np.flatnonzero(~nulls)
+        true = np.zeros(n, dtype=np.bool_)
+        true[live] = np.asarray(op(x[live], y[live]), dtype=np.bool_)
+        return _bools(true, nulls)
     return run
 
 
@@ -311,6 +323,69 @@ def _int_arith(f: str, a: Fn, b: Fn, t: ScalarType) -> Fn:
                 r = np.where(xi >= 0, m, -m)
         if not big:
             _check_range(r, t, live)
+        return with_nulls(r, nulls)
+    return run
+
+
+# Integers up to this magnitude convert to float64 exactly (as Python's int → float does).
+_EXACT_INT = 2**53
+
+
+def _native_floats(c: Col, nulls: Mask | None) -> npt.NDArray[np.float64] | None:
+    """Non-NULL values as float64 (NULLs as 0.0), or None unless every value is a float or an
+    exactly representable int (Decimal and friends take the per-row path)."""
+    if c.dtype == np.float64:
+        return c
+    if c.dtype == np.int64:
+        return c.astype(np.float64) if not len(c) or np.abs(c).max() <= _EXACT_INT else None
+    if c.dtype != object:
+        return None
+    present = (c if nulls is None else c[~nulls]).tolist()
+    kinds = set(map(type, present))
+    if not kinds <= {float, int}:
+        return None
+    if int in kinds and any(type(v) is int and abs(v) > _EXACT_INT for v in present):
+        return None
+    out = np.zeros(len(c), dtype=np.float64)
+    if nulls is None:
+        out[:] = present
+    else:
+        out[~nulls] = present
+    return out
+
+
+def _float_arith(f: str, a: Fn, b: Fn, t: ScalarType) -> Fn:
+    """float8 + - * / as numpy operations; any infinite result is 22003, a zero divisor
+    22012 — exactly what the registry's per-row implementation raises."""
+    def run(cols: Cols, n: int) -> Col:
+        x, y = a(cols, n), b(cols, n)
+        nx, ny = null_mask(x), null_mask(y)
+        nulls = nx if ny is None else ny if nx is None else nx | ny
+        if f == "div" and x.dtype == np.int64 and y.dtype == np.int64:
+            return _rowwise_values(f, [x, y], t, n)  # int / int rounds once in Python
+        xf, yf = _native_floats(x, nx), _native_floats(y, ny)
+        if xf is None or yf is None:
+            return _rowwise_values(f, [x, y], t, n)
+        live = None if nulls is None else ~nulls
+        with np.errstate(all="ignore"):
+            if f == "div":
+                zero = yf == 0.0
+                if live is not None:
+                    zero &= live
+                if zero.any():
+                    raise errors.DivisionByZero("division by zero")
+                r = xf / np.where(yf == 0.0, 1.0, yf)
+            elif f == "add":
+                r = xf + yf
+            elif f == "sub":
+                r = xf - yf
+            else:
+                r = xf * yf
+        bad = np.isinf(r)
+        if live is not None:
+            bad &= live
+        if bad.any():
+            raise errors.NumericValueOutOfRange("value out of range: overflow")
         return with_nulls(r, nulls)
     return run
 
