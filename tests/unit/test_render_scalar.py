@@ -3,6 +3,7 @@ and renderer behaviour that the differential test does not reach."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from decimal import Decimal
 
@@ -231,8 +232,9 @@ FLOATS: list[object] = [0.0, -0.0, 1.5, -2.25, 3, -7, 1e308, -1e308, 1e-308, 2**
 
 
 def float_exprs() -> st.SearchStrategy[ScalarExpr]:
-    leaf = st.sampled_from([ColumnRef(0), ColumnRef(1), Literal(2.0, T.FLOAT8),
-                            Literal(0.0, T.FLOAT8), Literal(None, T.FLOAT8)])
+    leaves: list[ScalarExpr] = [ColumnRef(0), ColumnRef(1), Literal(2.0, T.FLOAT8),
+                                Literal(0.0, T.FLOAT8), Literal(None, T.FLOAT8)]
+    leaf = st.sampled_from(leaves)
 
     def ext(inner: st.SearchStrategy[ScalarExpr]) -> st.SearchStrategy[ScalarExpr]:
         arith = st.builds(lambda f, a, b: Call(f, (a, b), T.FLOAT8),
@@ -282,7 +284,6 @@ def test_float_arith_over_decimals_and_huge_ints_takes_the_exact_path() -> None:
 @pytest.mark.parametrize("f", ["eq", "neq", "lt", "lte", "gt", "gte"])
 def test_object_comparisons_match_evaluator(f: str) -> None:
     """Dates and text compare through numpy's object loop, NULLs propagate."""
-    import datetime as dt
     d = dt.date
     e = Call(f, (ColumnRef(0), ColumnRef(1)), T.BOOL)
     rows: list[tuple[object, ...]] = [

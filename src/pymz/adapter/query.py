@@ -20,13 +20,15 @@ from sqlglot import exp
 
 from pymz import __version__
 from pymz.adapter.catalog_relations import catalog_relations, table_relations
+from pymz.adapter.index_reads import lookup_keys
 from pymz.adapter.replicas import ReplicaManager
-from pymz.adapter.tables import table_columns
+from pymz.adapter.table_types import to_column
 from pymz.adapter.vars import SPECS, SessionVars
 from pymz.adapter.views import Views
-from pymz.catalog import Catalog, MaterializedView, ReplicaSize, Table
+from pymz.catalog import Catalog, Index, MaterializedView, ReplicaSize, Table, View
 from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
 from pymz.errors import FeatureNotSupported, QueryCanceled, UndefinedObject
+from pymz.repr import Column
 from pymz.sqlexec import (
     DatabaseEntry,
     IntrospectionEngine,
@@ -62,7 +64,7 @@ def _whole_relation(sql: str) -> list[str] | None:
             or not isinstance(tree.expressions[0], exp.Star):
         return None
     if any(tree.args.get(k) for k in ("where", "group", "having", "order", "limit", "offset",
-                                       "joins", "distinct", "with", "laterals")):
+                                       "joins", "distinct", "with", "with_", "laterals")):
         return None
     source = tree.args.get("from_") or tree.args.get("from")
     table = source.this if source is not None else None
@@ -78,6 +80,10 @@ def _parse_duration_s(text: str) -> float | None:
             seconds = float(value[: -len(suffix)]) * scale
             return seconds or None
     return float(value) / 1000 if value.isdigit() and value != "0" else None
+
+
+def relation_columns(item: Table | MaterializedView | View) -> tuple[Column, ...]:
+    return tuple(to_column(c) for c in item.columns)
 
 
 class QueryRunner:
@@ -109,16 +115,18 @@ class QueryRunner:
         return ["mz_catalog", "pg_catalog", *path]
 
     def _user_tables(self, session: Session) -> dict[tuple[str, str],
-                                                     Table | MaterializedView]:
-        """The persist-backed relations (tables, materialized views) of the session's
-        database, by (schema, name)."""
+                                                     Table | MaterializedView | View]:
+        """The relations a peek reads (tables and materialized views from persist, views
+        that are not inlined from their index) of the session's database, by (schema,
+        name)."""
         db = self._catalog.database_by_name(session.vars.get("database"))
         if db is None:
             return {}
         schemas = {s.id: s.name for s in self._catalog.schemas.values()
                    if s.database_id == db.id}
-        items: list[Table | MaterializedView] = [*self._catalog.tables.values(),
-                                                 *self._catalog.materialized_views.values()]
+        items: list[Table | MaterializedView | View] = [
+            *self._catalog.tables.values(), *self._catalog.materialized_views.values(),
+            *self._catalog.views.values()]
         return {(schemas[t.schema_id], t.name): t for t in items if t.schema_id in schemas}
 
     def relations(self, session: Session, values: Mapping[str, str]) -> list[RelationSnapshot]:
@@ -157,7 +165,7 @@ class QueryRunner:
         # User tables take part in name resolution with no rows: their contents live in
         # persist and are read by the cluster.
         for (schema, name), table in self._user_tables(session).items():
-            rels.append(RelationSnapshot(schema, name, table_columns(table), (),
+            rels.append(RelationSnapshot(schema, name, relation_columns(table), (),
                                          version=table.oid))
         return rels
 
@@ -176,7 +184,10 @@ class QueryRunner:
         indexed = await self._run_from_index(session, sql)
         if indexed is not None:
             return indexed
-        sql = self.views.expand(session, sql)
+        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
+        index_on = self._indexes_on(cluster.id) if cluster is not None else {}
+        sql = self.views.expand(session, sql, keep=frozenset(
+            v for v in self._catalog.views if v in index_on))
         values = self.session_values(session)
         relations = self.relations(session, values)
         path = self.search_path(session)
@@ -192,7 +203,6 @@ class QueryRunner:
             return await asyncio.to_thread(
                 self.engine.execute, sql, list(params), oids, relations=relations,
                 search_path=path, session_vars=values, owner=session)
-        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
         if cluster is None:
             raise UndefinedObject(f"unknown cluster '{session.vars.get('cluster')}'")
         if not self._catalog.replicas_of(cluster.id):
@@ -200,9 +210,15 @@ class QueryRunner:
                 f"cluster '{cluster.name}' has no replicas available to service the request",
                 hint="Use CREATE CLUSTER REPLICA or ALTER CLUSTER ... SET (REPLICATION FACTOR)"
                 " to attach replicas to the cluster.", sqlstate="XX000")
+        from_index = [t for t in reads if t.id in index_on]
         try:
-            ts = await self.read_timestamp(session, [t.id for t in reads])
-            imports = tuple(ShardImport(schema, name, t.shard_id, table_columns(t))
+            # An index is complete at a time once every table it depends on is; table ids
+            # are cheap to list, the dependency closure is not needed.
+            ts = await self.read_timestamp(
+                session, [t.id for t in self._catalog.tables.values()] if from_index
+                else [t.id for t in reads])
+            imports = tuple(self._import(schema, name, t, index_on.get(t.id), sql=sql,
+                                         params=params, single=len(reads) == 1)
                             for (schema, name), t in tables.items() if t in reads)
             inline = tuple(r for r in referenced if (r.schema, r.name) not in tables)
             plan = SnapshotQueryPlan(sql, tuple(params), tuple(oids), tuple(path), values,
@@ -214,8 +230,33 @@ class QueryRunner:
         finally:
             if not session.in_explicit_transaction:
                 session.read_ts = None
-        self._count("snapshot")
+        if any(i.lookup is not None for i in imports):
+            self._count("index_lookup")
+        elif from_index and len(from_index) == len(reads):
+            self._count("index")
+        else:
+            self._count("snapshot")
         return QueryRows(shape.columns, rows)
+
+    def _indexes_on(self, cluster_id: str) -> dict[str, Index]:
+        """Per indexed object, its (oldest) index on cluster ``cluster_id``."""
+        out: dict[str, Index] = {}
+        for ix in sorted(self._catalog.indexes.values(), key=lambda i: i.id):
+            if ix.cluster_id == cluster_id:
+                out.setdefault(ix.on_id, ix)
+        return out
+
+    @staticmethod
+    def _import(schema: str, name: str, item: Table | MaterializedView | View,
+                index: Index | None, *, sql: str, params: Sequence[object | None],
+                single: bool) -> ShardImport:
+        columns = relation_columns(item)
+        if index is None:
+            assert not isinstance(item, View)  # views without an index are inlined
+            return ShardImport(schema, name, item.shard_id, columns)
+        lookup = lookup_keys(sql, name, [columns[i] for i in index.key], params) \
+            if single else None
+        return ShardImport(schema, name, "", columns, index_id=index.id, lookup=lookup)
 
     async def _run_from_index(self, session: Session, sql: str) -> QueryRows | None:
         """The fast path: ``SELECT * FROM obj`` with an index on ``obj`` in the session's

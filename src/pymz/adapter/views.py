@@ -112,12 +112,15 @@ class Views:
         """:meth:`expand` for stored (schema-qualified) definitions."""
         return self._expand(lambda parts: self.resolver.resolve_in(database_id, (), parts), sql)
 
-    def expand(self, session: Session, sql: str, depth: int = 0) -> str:
-        """``sql`` with every view reference replaced by the view's query."""
-        return self._expand(lambda parts: self.resolver.resolve(session, parts), sql, depth)
+    def expand(self, session: Session, sql: str, depth: int = 0,
+               keep: frozenset[str] = frozenset()) -> str:
+        """``sql`` with every view reference replaced by the view's query, except views
+        whose id is in ``keep`` (read from an index instead)."""
+        return self._expand(lambda parts: self.resolver.resolve(session, parts), sql, depth,
+                            keep)
 
     def _expand(self, resolve: Callable[[Sequence[str]], tuple[Relation, str] | None],
-                sql: str, depth: int = 0) -> str:
+                sql: str, depth: int = 0, keep: frozenset[str] = frozenset()) -> str:
         if not self._catalog.views:
             return sql
         if depth > MAX_VIEW_DEPTH:
@@ -132,10 +135,10 @@ class Views:
             if len(parts) == 1 and parts[0] in ctes:
                 continue
             found = resolve(parts)
-            if found is None or not isinstance(found[0], View):
+            if found is None or not isinstance(found[0], View) or found[0].id in keep:
                 continue
             view = found[0]
-            inner = _parse(self._expand(resolve, view.sql, depth + 1))
+            inner = _parse(self._expand(resolve, view.sql, depth + 1, keep))
             if inner is None:
                 raise InternalError(f"stored definition of view {view.name} does not parse")
             alias = table.alias or view.name

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymz.compute.dataflow import FOREVER, Batch, Dataflow, Input, Operator, Output, Subscription
@@ -128,11 +128,14 @@ class RunningDataflow:
         self.outputs: dict[str, Output] = {}  # build id -> its one Output
         self.export_output: dict[str, Output] = {}  # export id -> Output
         self.export_build: dict[str, str] = {}
+        # An indexed object's one Output is arranged by the (first) index's key, so index
+        # peeks can look keys up; sinks and subscribes read the same Output.
+        index_key = {i.on_id: i.key for i in reversed(desc.index_exports)}
         for on in [i.on_id for i in desc.index_exports] + [k.from_id for k in desc.sink_exports]:
             if on not in self.columns:
                 raise InternalError(f"dataflow {desc.debug_name} exports unknown object {on}")
             if on not in self.outputs:
-                self.outputs[on] = Output(streams[on])
+                self.outputs[on] = Output(streams[on], index_key.get(on))
         for i in desc.index_exports:
             self.export_output[i.id] = self.outputs[i.on_id]
             self.export_build[i.id] = i.on_id
@@ -318,6 +321,15 @@ class RunningDataflow:
             out.allow_compaction(min(self.compaction[e] for e in sharing))
 
     async def peek(self, index_id: str, timestamp: int, wait_s: float) -> bytes:
+        columns, rows = await self.index_rows(index_id, timestamp, wait_s)
+        return encode_result(columns, rows, timestamp)
+
+    async def index_rows(self, index_id: str, timestamp: int, wait_s: float,
+                         lookup: Sequence[tuple[Any, ...]] | None = None,
+                         ) -> tuple[tuple[Column, ...], list[tuple[Any, ...]]]:
+        """The indexed collection at ``timestamp`` (waiting up to ``wait_s`` for it to be
+        complete), each row repeated per multiplicity; with ``lookup``, only the rows whose
+        key equals one of those key tuples (found by binary search in the arrangement)."""
         out = self.export_output.get(index_id)
         if out is None or index_id in self.dropped:
             raise InternalError(f"index {index_id} is not installed on this replica")
@@ -333,12 +345,19 @@ class RunningDataflow:
             await asyncio.sleep(self.poll_s)
         build = self.export_build[index_id]
         arrays = self._array_cols(build)
+        if lookup is None:
+            found = out.rows(timestamp)
+        else:
+            if any(len(k) != len(out.key) for k in lookup):
+                raise InternalError(f"index {index_id} has a {len(out.key)}-column key")
+            b = out.lookup(timestamp, lookup)
+            found = list(zip(b.rows(), b.diff.tolist(), strict=True))
         rows: list[tuple[Any, ...]] = []
-        for r, d in out.rows(timestamp):
+        for r, d in found:
             if d < 0:
                 raise InternalError("negative multiplicity in an index")
             rows.extend([thaw(r, arrays)] * d)
-        return encode_result(self.columns[build], rows, timestamp)
+        return self.columns[build], rows
 
     def _array_cols(self, build: str) -> list[int]:
         return [i for i, c in enumerate(self.columns[build]) if c.is_array]

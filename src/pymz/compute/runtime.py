@@ -5,13 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from pymz.compute.dataflows import RunningDataflow
 from pymz.compute.peek import SnapshotPeekExecutor
 from pymz.compute_client.dataflow import INDEX_PEEK_KIND
 from pymz.compute_client.dataflow import decode as decode_dataflow
-from pymz.compute_client.peek_plan import PLAN_KIND, decode_plan, encode_result, plan_kind
+from pymz.compute_client.peek_plan import (
+    PLAN_KIND,
+    SnapshotQueryPlan,
+    decode_plan,
+    encode_result,
+    plan_kind,
+)
 from pymz.compute_client.protocol import (
     ComputeCommand,
     ComputeResponse,
@@ -34,6 +41,7 @@ from pymz.proto.common import (
     frontier_to_proto,
 )
 from pymz.proto.replay import Reconciliation, ReplayingRuntime
+from pymz.sqlexec import RelationSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -312,6 +320,7 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
                 # of every process of a replica, so the others contribute nothing.
                 resp.rows = encode_result(plan.result_columns, [], peek.timestamp)
             else:
+                plan = await self._read_index_imports(plan, peek.timestamp)
                 resp.rows = await self.peek_executor.run(plan, peek.timestamp)
         except asyncio.CancelledError:
             raise
@@ -325,6 +334,25 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
                 del self._peeks[peek.uuid]
         if connection == self.connections and self.emit is not None:
             self.emit(ComputeResponse(peek_response=resp))
+
+    async def _read_index_imports(self, plan: SnapshotQueryPlan,
+                                  timestamp: int) -> SnapshotQueryPlan:
+        """``plan`` with its index imports replaced by inline relations read from the
+        installed arrangements (by key when the import has a lookup)."""
+        if not any(i.index_id for i in plan.imports):
+            return plan
+        inline: list[RelationSnapshot] = []
+        for imp in plan.imports:
+            if not imp.index_id:
+                continue
+            running = self._running_with(imp.index_id)
+            if running is None:
+                raise InternalError(f"index {imp.index_id} is not installed")
+            _, rows = await running.index_rows(imp.index_id, timestamp,
+                                               self.peek_executor.upper_wait_s, imp.lookup)
+            inline.append(RelationSnapshot(imp.schema, imp.name, imp.columns, rows))
+        return replace(plan, imports=tuple(i for i in plan.imports if not i.index_id),
+                       inline_relations=(*plan.inline_relations, *inline))
 
     async def close(self) -> None:
         """Cancel pending peeks and stop their queries (process shutdown)."""

@@ -45,12 +45,17 @@ Row = tuple[object, ...]
 
 @dataclass(frozen=True)
 class ShardImport:
-    """A persist shard exposed to the query as relation ``schema.name``."""
+    """A relation exposed to the query as ``schema.name``: read from persist shard
+    ``shard_id``, or — when ``index_id`` is set — from that index's arrangement on the
+    replica (the fast path). ``lookup`` (index imports only) restricts the rows read to those
+    whose index key equals one of the given key tuples; None reads every row."""
 
     schema: str
     name: str
     shard_id: str
     columns: tuple[Column, ...]
+    index_id: str = ""
+    lookup: tuple[Row, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -181,6 +186,9 @@ def encode_plan(plan: SnapshotQueryPlan) -> bytes:
                 "name": i.name,
                 "shard_id": i.shard_id,
                 "columns": [_col_json(c) for c in i.columns],
+                **({"index_id": i.index_id} if i.index_id else {}),
+                **({"lookup": [[encode_value(v) for v in k] for k in i.lookup]}
+                   if i.lookup is not None else {}),
             }
             for i in plan.imports
         ],
@@ -221,6 +229,9 @@ def decode_plan(plan_json: bytes) -> SnapshotQueryPlan:
                     name=str(i["name"]),
                     shard_id=str(i["shard_id"]),
                     columns=tuple(_col_from_json(c) for c in i["columns"]),
+                    index_id=str(i.get("index_id", "")),
+                    lookup=None if i.get("lookup") is None else tuple(
+                        tuple(_frozen(decode_value(v)) for v in k) for k in i["lookup"]),
                 )
                 for i in doc["imports"]
             ),
@@ -229,6 +240,11 @@ def decode_plan(plan_json: bytes) -> SnapshotQueryPlan:
         )
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise InternalError(f"malformed snapshot query plan: {e}") from None
+
+
+def _frozen(v: object) -> object:
+    """Arrays as tuples: the form rows take inside the engine (hashable)."""
+    return tuple(_frozen(e) for e in v) if isinstance(v, list) else v
 
 
 # -- result rows --------------------------------------------------------------------------

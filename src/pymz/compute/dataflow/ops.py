@@ -14,6 +14,7 @@ from pymz.compute.dataflow.batch import (
     Col,
     TimeBuffer,
     as_column,
+    column,
     concat,
     consolidate,
     hash_rows,
@@ -290,13 +291,15 @@ class Subscription:
 
 
 class Output(Operator):
-    """An exported, queryable collection: a spine keyed by all columns, peeks, subscribes."""
+    """An exported, queryable collection: a spine keyed by ``key`` (default: all columns),
+    peeks (whole or by key), subscribes."""
 
     name = "output"
 
-    def __init__(self, src: Operator) -> None:
+    def __init__(self, src: Operator, key: Sequence[int] | None = None) -> None:
         super().__init__(src.df, [src], src.arity)
-        self.spine = Spine(tuple(range(src.arity)), src.arity)
+        self.key = tuple(range(src.arity)) if key is None else tuple(key)
+        self.spine = Spine(self.key, src.arity)
         self.hold: TraceHandle = self.spine.handle()
         self._pending = TimeBuffer(src.arity)
         self._subs: list[Subscription] = []
@@ -341,6 +344,28 @@ class Output(Operator):
 
     def snapshot(self, as_of: int) -> Batch:
         """Consolidated contents at ``as_of``; raises the query's error if ``errs`` has one."""
+        self._check_readable(as_of)
+        return self.spine.snapshot(as_of)
+
+    def rows(self, as_of: int) -> list[tuple[tuple[Any, ...], int]]:
+        """Snapshot as ``(row, multiplicity)`` pairs (a test and peek convenience)."""
+        b = self.snapshot(as_of)
+        return list(zip(b.rows(), b.diff.tolist(), strict=True))
+
+    def lookup(self, as_of: int, keys: Sequence[tuple[Any, ...]]) -> Batch:
+        """Consolidated contents at ``as_of`` of the rows whose ``key`` columns equal one of
+        ``keys``: binary searches in the spine's runs, never a scan of the collection.
+        Same errors as :meth:`snapshot`."""
+        self._check_readable(as_of)
+        if not keys:
+            return Batch.empty(self.arity)
+        distinct = list(dict.fromkeys(keys))
+        keycols = tuple(column([k[i] for k in distinct]) for i in range(len(self.key)))
+        _, found = self.spine.lookup(hash_rows(keycols, len(distinct)), keycols)
+        found = found.take(found.time <= np.uint64(min(as_of, FOREVER - 1)))
+        return consolidate(Batch(found.cols, np.zeros(len(found), dtype=np.uint64), found.diff))
+
+    def _check_readable(self, as_of: int) -> None:
         if as_of < self.since:
             raise PymzError(f"timestamp {as_of} is before the since {self.since}",
                             sqlstate="XX000")
@@ -350,12 +375,6 @@ class Output(Operator):
         errors = self.df.errors_at(as_of)
         if errors:
             raise errors[0]
-        return self.spine.snapshot(as_of)
-
-    def rows(self, as_of: int) -> list[tuple[tuple[Any, ...], int]]:
-        """Snapshot as ``(row, multiplicity)`` pairs (a test and peek convenience)."""
-        b = self.snapshot(as_of)
-        return list(zip(b.rows(), b.diff.tolist(), strict=True))
 
 
 __all__ = [

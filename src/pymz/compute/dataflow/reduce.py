@@ -4,9 +4,9 @@ Timestamps are totally ordered and each operator handles time ``t`` only after i
 frontier passed ``t``, in increasing order, so its state is the input accumulated up to
 the last handled time: a hash map per key (the collapsed trace). Handling an update costs
 O(1) dict work for accumulable aggregates (count/sum over native int64/float64 columns are
-first summed per key across the batch with numpy, so the dict work is per changed group) and O(log group) for min/max (a heap per group
-with lazy deletion); top-k recomputes only the changed groups, each from its own multiset
-(the cost of the group, never of the whole state).
+first summed per key across the batch with numpy, so the dict work is per changed group)
+and O(log group) for min/max (a heap per group with lazy deletion); top-k keeps each group
+sorted, so a change costs O(log group + offset + limit), never the whole state.
 """
 
 from __future__ import annotations
