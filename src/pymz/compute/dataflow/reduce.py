@@ -15,6 +15,7 @@ import heapq
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -327,44 +328,60 @@ class Order:
     nulls_last: bool | None = None
 
 
-def _tiebreak(row: Row) -> tuple[Any, ...]:
-    return tuple((v is None, v) if v is not None else (True, 0) for v in row)
+class _Rev:
+    """A value that sorts in reverse (descending order of non-numeric values)."""
 
+    __slots__ = ("v",)
 
-class _SortKey:
-    """A row in a TopK's output order (ties broken by the whole row, so the order is
-    total and equal keys mean equal rows)."""
-
-    __slots__ = ("order", "row")
-
-    def __init__(self, row: Row, order: tuple[Order, ...]) -> None:
-        self.row = row
-        self.order = order
+    def __init__(self, v: Any) -> None:
+        self.v = v
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, _SortKey) and self.row == other.row
+        return isinstance(other, _Rev) and bool(self.v == other.v)
 
     def __hash__(self) -> int:
-        return hash(self.row)
+        return hash(self.v)
 
-    def __lt__(self, other: _SortKey) -> bool:
-        for o in self.order:
-            a, b = self.row[o.col], other.row[o.col]
-            if a is None and b is None:
-                continue
+    def __lt__(self, other: _Rev) -> bool:
+        return bool(other.v < self.v)
+
+    def __le__(self, other: _Rev) -> bool:
+        return bool(other.v <= self.v)
+
+    def __gt__(self, other: _Rev) -> bool:
+        return bool(other.v > self.v)
+
+    def __ge__(self, other: _Rev) -> bool:
+        return bool(other.v >= self.v)
+
+
+_NEGATABLE = (int, float, Decimal)
+
+
+def _tiebreak(row: Row) -> tuple[Any, ...]:
+    """A total order on rows (equal tiebreaks mean equal rows); arrays compare by repr, as
+    their NULL elements do not compare with values."""
+    return tuple((True, 0) if v is None else (False, repr(v)) if isinstance(v, tuple)
+                 else (False, v) for v in row)
+
+
+def sort_entry(row: Row, order: tuple[Order, ...]) -> tuple[Any, ...]:
+    """``row``'s place in a TopK's output order as a tuple Python compares natively:
+    per order column ``(null rank, value or its reverse)``, then the tiebreak, then the row.
+    Descending numbers are negated; other descending values are wrapped in :class:`_Rev`."""
+    parts: list[Any] = []
+    for o in order:
+        v = row[o.col]
+        if v is None:
             nulls_last = o.nulls_last if o.nulls_last is not None else not o.desc
-            if a is None:
-                return not nulls_last
-            if b is None:
-                return nulls_last
-            if a != b:
-                return bool(a > b) if o.desc else bool(a < b)
-        if self.row == other.row:
-            return False
-        try:
-            return _tiebreak(self.row) < _tiebreak(other.row)
-        except TypeError:  # e.g. arrays with NULL elements: any fixed total order will do
-            return repr(self.row) < repr(other.row)
+            parts.append((1 if nulls_last else -1, 0))
+        elif not o.desc:
+            parts.append((0, v))
+        elif isinstance(v, _NEGATABLE):
+            parts.append((0, -v))
+        else:
+            parts.append((0, _Rev(v)))
+    return (tuple(parts), _tiebreak(row), row)
 
 
 class TopK(_TimeOrdered):
@@ -391,13 +408,14 @@ class TopK(_TimeOrdered):
         out: Counter[Row] = Counter()
         seen = 0
         for entry in self.sorted.get(key, ()):
-            m = rows.get(entry.row, 0)
+            row = entry[2]
+            m = rows.get(row, 0)
             if m <= 0:
                 continue
             lo = max(self.offset - seen, 0)
             hi = m if end is None else min(m, end - seen)
             if hi > lo:
-                out[entry.row] += hi - lo
+                out[row] += hi - lo
             seen += m
             if end is not None and seen >= end:
                 break
@@ -414,13 +432,13 @@ class TopK(_TimeOrdered):
             ordered = self.sorted.setdefault(k, SortedList())
             m = g.get(r, 0)
             if m == 0:
-                ordered.add(_SortKey(r, self.order))
+                ordered.add(sort_entry(r, self.order))
             m_new = m + d
             if (m < 0) != (m_new < 0):
                 negatives[k] = negatives.get(k, 0) + (1 if m_new < 0 else -1)
             if m_new == 0:
                 del g[r]
-                ordered.remove(_SortKey(r, self.order))
+                ordered.remove(sort_entry(r, self.order))
             else:
                 g[r] = m_new
         out: list[tuple[Row, int]] = []
