@@ -38,6 +38,7 @@ from pymz.compute_client.dataflow import (
     SubscribeBatch,
     SubscribeSinkExport,
 )
+from pymz.compute_client.errors_shard import ERROR_COLUMNS, errors_shard_id
 from pymz.errors import (
     DependentObjectsStillExist,
     DuplicateColumn,
@@ -144,7 +145,8 @@ class MaterializedSequencer:
                   sink: PersistSinkExport | None = None,
                   subscribe: SubscribeSinkExport | None = None) -> DataflowDescription:
         backed = self._persist_backed()
-        imports = tuple(SourceImport(i, backed[i].shard_id, columns_of(backed[i]))
+        imports = tuple(SourceImport(i, backed[i].shard_id, columns_of(backed[i]),
+                                     has_errors=isinstance(backed[i], MaterializedView))
                         for i in reads)
         return DataflowDescription(
             debug_name=name, source_imports=imports,
@@ -233,9 +235,11 @@ class MaterializedSequencer:
         mv = MaterializedView(txn.allocate_id("item"), txn.allocate_oid(), name, schema_id,
                               session.role_id, cluster.id, qualified, columns, deps,
                               f"s{uuid.uuid4()}", sql_text)
-        # The shard exists before the catalog names it (an orphan shard is harmless).
+        # The shards exist before the catalog names them (an orphan shard is harmless).
         await asyncio.to_thread(lambda: self._persist.open_writer(
             mv.shard_id, columns_of(mv)).expire())
+        await asyncio.to_thread(lambda: self._persist.open_writer(
+            errors_shard_id(mv.shard_id), ERROR_COLUMNS).expire())
         txn.put(mv)
         txn.commit()
         await self._install_mv(mv, fresh=True)
@@ -249,7 +253,9 @@ class MaterializedSequencer:
         plan, reads = self._plan(None, mv.sql, self._database_of(mv.schema_id))
         floor = None
         if not fresh:
-            # Resume where the shard ends: the output at upper - 1 is already persisted.
+            # Resume where the shards end: the output at upper - 1 is already persisted.
+            # (An errors shard that is behind, or missing for a view created before errors
+            # were persisted, is caught up by the sink's restart correction.)
             upper = await asyncio.to_thread(lambda: self._persist.shard_state(mv.shard_id).upper)
             floor = max(0, (upper or 1) - 1)
         as_of = await self._as_of(reads, floor)

@@ -26,6 +26,7 @@ from pymz.adapter.table_types import to_column
 from pymz.adapter.vars import SPECS, SessionVars
 from pymz.adapter.views import Views
 from pymz.catalog import Catalog, Index, MaterializedView, ReplicaSize, Table, View
+from pymz.compute_client.errors_shard import errors_shard_id
 from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
 from pymz.errors import FeatureNotSupported, QueryCanceled, UndefinedObject
 from pymz.repr import Column
@@ -253,7 +254,8 @@ class QueryRunner:
         columns = relation_columns(item)
         if index is None:
             assert not isinstance(item, View)  # views without an index are inlined
-            return ShardImport(schema, name, item.shard_id, columns)
+            errs = errors_shard_id(item.shard_id) if isinstance(item, MaterializedView) else ""
+            return ShardImport(schema, name, item.shard_id, columns, errors_shard_id=errs)
         lookup = lookup_keys(sql, name, [columns[i] for i in index.key], params) \
             if single else None
         return ShardImport(schema, name, "", columns, index_id=index.id, lookup=lookup)

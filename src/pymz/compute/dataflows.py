@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymz.compute.dataflow import FOREVER, Batch, Dataflow, Input, Operator, Output, Subscription
+from pymz.compute.dataflow.graph import error_for
 from pymz.compute.render import render
 from pymz.compute.render.compiled import updates_batch
 from pymz.compute.sinks import PersistSink, thaw
@@ -33,6 +34,7 @@ from pymz.compute_client.dataflow import (
     encode_subscribe_updates,
     subscribe_error,
 )
+from pymz.compute_client.errors_shard import ERROR_COLUMNS, errors_shard_id
 from pymz.compute_client.peek_plan import encode_result
 from pymz.compute_client.protocol import (
     ComputeResponse,
@@ -98,6 +100,14 @@ class _SubscribeSink:
         return out
 
 
+def _first(group: BaseExceptionGroup[Any]) -> Any:
+    """The first leaf exception of a (possibly nested) exception group."""
+    e: Any = group
+    while isinstance(e, BaseExceptionGroup):
+        e = e.exceptions[0]
+    return e
+
+
 def _updates(batch: Batch) -> list[tuple[tuple[Any, ...], int, int]]:
     return list(zip(batch.rows(), batch.time.tolist(), batch.diff.tolist(), strict=True))
 
@@ -160,6 +170,7 @@ class RunningDataflow:
         self._tasks: list[asyncio.Task[None]] = []
         self.closed = False
         self._holds: list[ReadHandle] = []
+        self._uppers: dict[str, list[int]] = {}  # source id -> upper per shard read
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -168,7 +179,7 @@ class RunningDataflow:
         for s in self.desc.source_imports:
             self._tasks.append(loop.create_task(self._feed(s), name=f"source-{s.id}"))
         for sink in self.persist_sinks.values():
-            self._tasks.append(loop.create_task(sink.run(self._persist()), name="persist-sink"))
+            self._tasks.append(loop.create_task(self._run_sink(sink), name="persist-sink"))
         # A dataflow without sources (constants only) is complete once stepped.
         self.step()
 
@@ -203,25 +214,54 @@ class RunningDataflow:
 
     # -- sources ------------------------------------------------------------------------------
 
-    async def _feed(self, s: SourceImport) -> None:
+    async def _run_sink(self, sink: PersistSink) -> None:
+        """A sink that cannot write fails the dataflow (visibly), never silently stops."""
         try:
-            await self._feed_inner(s)
+            await sink.run(self._persist())
         except asyncio.CancelledError:
             raise
         except PymzError as e:
             self._fail(e)
-        except Exception as e:  # persist failures: the dataflow cannot continue
-            log.exception("dataflow %s: source %s failed", self.desc.debug_name, s.id)
-            self._fail(InternalError(f"source {s.id} (shard {s.shard_id}) failed: {e}"))
+        except Exception as e:
+            log.error("dataflow %s: sink %s failed", self.desc.debug_name, sink.export.id,
+                      exc_info=e)
+            self._fail(InternalError(f"sink {sink.export.id} failed: {e}"))
 
-    async def _feed_inner(self, s: SourceImport) -> None:
+    async def _feed(self, s: SourceImport) -> None:
+        try:
+            if s.has_errors:
+                # A materialized view: its errors shard is read alongside, and the input
+                # advances only as far as both are complete.
+                async with asyncio.TaskGroup() as tg:
+                    tg.create_task(self._follow(s, s.shard_id, s.columns, 0))
+                    tg.create_task(self._follow(s, errors_shard_id(s.shard_id),
+                                                ERROR_COLUMNS, 1))
+            else:
+                await self._follow(s, s.shard_id, s.columns, 0)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            e = _first(exc) if isinstance(exc, BaseExceptionGroup) else exc
+            if isinstance(e, asyncio.CancelledError):
+                raise
+            if isinstance(e, PymzError):
+                self._fail(e)
+            else:  # persist failures: the dataflow cannot continue
+                log.error("dataflow %s: source %s failed", self.desc.debug_name, s.id,
+                          exc_info=e)
+                self._fail(InternalError(f"source {s.id} (shard {s.shard_id}) failed: {e}"))
+
+    async def _follow(self, s: SourceImport, shard_id: str, columns: tuple[Column, ...],
+                      part: int) -> None:
+        """Snapshot ``shard_id`` at the as-of, then listen; part 0 is the data (pushed into
+        the source's input), part 1 the errors shard (reported into ``errs``)."""
         persist = self._persist()
-        handle = await asyncio.to_thread(persist.open_reader, s.shard_id, s.columns)
+        handle = await asyncio.to_thread(persist.open_reader, shard_id, columns)
         self._holds.append(handle)
         if handle.hold > self.as_of:
             raise InternalError(
                 f"Timestamp ({self.as_of}) is not valid for all inputs",
-                detail=f"shard {s.shard_id} is readable from {handle.hold}",
+                detail=f"shard {shard_id} is readable from {handle.hold}",
             )
         await asyncio.to_thread(handle.downgrade_since, self.as_of)
         while not self.closed:
@@ -233,9 +273,8 @@ class RunningDataflow:
         if self.closed:
             return
         snap = await asyncio.to_thread(handle.snapshot, self.as_of)
-        inp = self.inputs[s.id]
-        self._push(inp, s.columns, snap)
-        inp.advance_to(self.as_of + 1)
+        self._deliver(s, part, columns, snap)
+        self._source_upper(s, part, self.as_of + 1)
         self.step()
         listen = handle.listen(self.as_of)
         last_downgrade = time.monotonic()
@@ -244,16 +283,32 @@ class RunningDataflow:
             if ev is None:
                 await asyncio.sleep(self.poll_s)
                 continue
-            self._push(inp, s.columns, ev.updates)
-            if ev.upper is None:
-                inp.close()
-            else:
-                inp.advance_to(ev.upper)
-                if time.monotonic() - last_downgrade > _HOLD_DOWNGRADE_S:
-                    # Everything before the upper is in the dataflow: the shard may compact.
-                    await asyncio.to_thread(handle.downgrade_since, ev.upper - 1)
-                    last_downgrade = time.monotonic()
+            self._deliver(s, part, columns, ev.updates)
+            self._source_upper(s, part, ev.upper)
+            if ev.upper is not None and time.monotonic() - last_downgrade > _HOLD_DOWNGRADE_S:
+                # Everything before the upper is in the dataflow: the shard may compact.
+                await asyncio.to_thread(handle.downgrade_since, ev.upper - 1)
+                last_downgrade = time.monotonic()
             self.step()
+
+    def _deliver(self, s: SourceImport, part: int, columns: tuple[Column, ...],
+                 updates: list[tuple[tuple[object, ...], int, int]]) -> None:
+        if part == 0:
+            self._push(self.inputs[s.id], columns, updates)
+        elif updates:
+            self.df.report([(error_for(str(row[0]), str(row[1])), max(t, self.as_of), d)
+                            for row, t, d in updates])
+
+    def _source_upper(self, s: SourceImport, part: int, upper: int | None) -> None:
+        """Advance the source's input to the least upper of its shards (None: closed)."""
+        uppers = self._uppers.setdefault(s.id, [self.as_of] * (2 if s.has_errors else 1))
+        uppers[part] = FOREVER if upper is None else upper
+        frontier = min(uppers)
+        inp = self.inputs[s.id]
+        if frontier >= FOREVER:
+            inp.close()
+        else:
+            inp.advance_to(frontier)
 
     def _push(self, inp: Input, columns: tuple[Column, ...],
               updates: list[tuple[tuple[object, ...], int, int]]) -> None:

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pymz.compute.dataflow.graph import error_for
+from pymz.compute_client.errors_shard import ERROR_COLUMNS
 from pymz.compute_client.peek_plan import (
     Row,
     ShardImport,
@@ -134,6 +136,8 @@ class SnapshotPeekExecutor:
         relations: list[RelationSnapshot] = []
         for imp in plan.imports:
             relations.append(await asyncio.to_thread(self._read_import_sync, imp, timestamp))
+            if imp.errors_shard_id:
+                await asyncio.to_thread(self._check_errors_sync, imp, timestamp)
         relations.extend(plan.inline_relations)
         result = await self._execute(plan, relations)
         columns, rows = conform(result, plan.result_columns)
@@ -195,6 +199,32 @@ class SnapshotPeekExecutor:
             while len(self._rows) > _CACHED_SHARDS:
                 self._rows.popitem(last=False)
         return RelationSnapshot(imp.schema, imp.name, imp.columns, rows, version=version)
+
+    def _check_errors_sync(self, imp: ShardImport, ts: int) -> None:
+        """Raise the materialized view's error if one is live at ``ts`` (its errors shard
+        read at ``ts``, once complete there)."""
+        client = self._persist()
+        shard = imp.errors_shard_id
+        deadline = time.monotonic() + self.upper_wait_s
+        while True:
+            state = client.shard_state(shard)
+            # A view's sink creates its errors shard when it starts: until then, wait.
+            if state.seqno >= 0 and state.since > ts:
+                raise invalid_timestamp(ts, imp, state.since)
+            if state.seqno >= 0 and less_than_frontier(ts, state.upper):
+                break
+            if time.monotonic() > deadline:
+                raise InternalError(
+                    f"timed out waiting for the errors of {imp.schema}.{imp.name} "
+                    f"(shard {shard}) to become readable at {ts}")
+            time.sleep(self.poll_s)
+        try:
+            updates = client.snapshot(shard, ERROR_COLUMNS, ts, state=state)
+        except SinceViolationError:
+            raise invalid_timestamp(ts, imp, client.since(shard)) from None
+        live = sorted(row for row, _t, diff in updates if diff > 0)
+        if live:
+            raise error_for(str(live[0][0]), str(live[0][1]))
 
     # -- engines ------------------------------------------------------------------------------
 

@@ -45,11 +45,15 @@ INDEX_PEEK_KIND = "index_peek"
 
 @dataclass(frozen=True)
 class SourceImport:
-    """A persist shard (table or materialized view) the dataflow reads as ``Get(id)``."""
+    """A persist shard (table or materialized view) the dataflow reads as ``Get(id)``.
+    ``has_errors``: a materialized view's shard, whose query errors are in the shard
+    :func:`pymz.compute_client.errors_shard.errors_shard_id` and are read with it."""
 
     id: str
     shard_id: str
     columns: tuple[Column, ...]
+    has_errors: bool = False
+
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,8 @@ def encode(desc: DataflowDescription) -> pb.CreateDataflow:
     out.as_of.CopyFrom(frontier_to_proto((desc.as_of,)))
     for s in desc.source_imports:
         out.source_imports.append(
-            pb.SourceImport(id=s.id, shard_id=s.shard_id, desc_json=_columns_json(s.columns))
+            pb.SourceImport(id=s.id, shard_id=s.shard_id, desc_json=_columns_json(s.columns),
+                            has_errors=s.has_errors)
         )
     for b in desc.objects_to_build:
         out.objects_to_build.append(pb.BuildDesc(id=b.id, plan_json=serde.dumps(b.plan).encode()))
@@ -180,7 +185,7 @@ def decode(msg: pb.CreateDataflow) -> DataflowDescription:
         return DataflowDescription(
             debug_name=msg.debug_name,
             source_imports=tuple(
-                SourceImport(s.id, s.shard_id, _columns_from_json(s.desc_json))
+                SourceImport(s.id, s.shard_id, _columns_from_json(s.desc_json), s.has_errors)
                 for s in msg.source_imports
             ),
             objects_to_build=tuple(builds),

@@ -1,6 +1,7 @@
 """The snapshot-query peek plan (``Peek.plan_json``) and the peek result row encoding.
 
-A :class:`SnapshotQueryPlan` asks a replica to read persist shards at the peek's timestamp
+A :class:`SnapshotQueryPlan` asks a replica to read persist shards (or its indexes) at the
+peek's timestamp
 and answer a PostgreSQL-dialect query over them (plus a few inline relations) with
 :class:`pymz.sqlexec.IntrospectionEngine`. It is protocol: both the controller (environmentd)
 and the runtime (clusterd) import this module.
@@ -56,6 +57,8 @@ class ShardImport:
     columns: tuple[Column, ...]
     index_id: str = ""
     lookup: tuple[Row, ...] | None = None
+    # A materialized view's errors shard (read at the same time; a live error fails the read).
+    errors_shard_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,7 @@ def encode_plan(plan: SnapshotQueryPlan) -> bytes:
                 "shard_id": i.shard_id,
                 "columns": [_col_json(c) for c in i.columns],
                 **({"index_id": i.index_id} if i.index_id else {}),
+                **({"errors_shard_id": i.errors_shard_id} if i.errors_shard_id else {}),
                 **({"lookup": [[encode_value(v) for v in k] for k in i.lookup]}
                    if i.lookup is not None else {}),
             }
@@ -230,6 +234,7 @@ def decode_plan(plan_json: bytes) -> SnapshotQueryPlan:
                     shard_id=str(i["shard_id"]),
                     columns=tuple(_col_from_json(c) for c in i["columns"]),
                     index_id=str(i.get("index_id", "")),
+                    errors_shard_id=str(i.get("errors_shard_id", "")),
                     lookup=None if i.get("lookup") is None else tuple(
                         tuple(_frozen(decode_value(v)) for v in k) for k in i["lookup"]),
                 )

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from pymz.proto import common_pb2 as pymz_dot_proto_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18pymz/proto/compute.proto\x12\x12pymz.proto.compute\x1a\x17pymz/proto/common.proto\":\n\x0e\x43reateInstance\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\x0c\"?\n\x0cSourceImport\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08shard_id\x18\x02 \x01(\t\x12\x11\n\tdesc_json\x18\x03 \x01(\x0c\"(\n\x0bIndexImport\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05on_id\x18\x02 \x01(\t\"*\n\tBuildDesc\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tplan_json\x18\x02 \x01(\x0c\":\n\x0bIndexExport\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05on_id\x18\x02 \x01(\t\x12\x10\n\x08key_json\x18\x03 \x01(\x0c\"<\n\x15PersistSinkConnection\x12\x10\n\x08shard_id\x18\x01 \x01(\t\x12\x11\n\tdesc_json\x18\x02 \x01(\x0c\"\x19\n\x17SubscribeSinkConnection\"\xdc\x01\n\nSinkExport\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x66rom_id\x18\x02 \x01(\t\x12<\n\x07persist\x18\x03 \x01(\x0b\x32).pymz.proto.compute.PersistSinkConnectionH\x00\x12@\n\tsubscribe\x18\x04 \x01(\x0b\x32+.pymz.proto.compute.SubscribeSinkConnectionH\x00\x12#\n\x05up_to\x18\x05 \x01(\x0b\x32\x14.pymz.proto.FrontierB\x0c\n\nconnection\"\x87\x03\n\x0e\x43reateDataflow\x12\x12\n\ndebug_name\x18\x01 \x01(\t\x12\x38\n\x0esource_imports\x18\x02 \x03(\x0b\x32 .pymz.proto.compute.SourceImport\x12\x36\n\rindex_imports\x18\x03 \x03(\x0b\x32\x1f.pymz.proto.compute.IndexImport\x12\x37\n\x10objects_to_build\x18\x04 \x03(\x0b\x32\x1d.pymz.proto.compute.BuildDesc\x12\x36\n\rindex_exports\x18\x05 \x03(\x0b\x32\x1f.pymz.proto.compute.IndexExport\x12\x34\n\x0csink_exports\x18\x06 \x03(\x0b\x32\x1e.pymz.proto.compute.SinkExport\x12#\n\x05\x61s_of\x18\x07 \x01(\x0b\x32\x14.pymz.proto.Frontier\x12#\n\x05until\x18\x08 \x01(\x0b\x32\x14.pymz.proto.Frontier\"\x16\n\x08Schedule\x12\n\n\x02id\x18\x01 \x01(\t\"_\n\x04Peek\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x11\n\ttarget_id\x18\x02 \x01(\t\x12\x10\n\x08shard_id\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\x04\x12\x11\n\tplan_json\x18\x05 \x01(\x0c\"\x1a\n\nCancelPeek\x12\x0c\n\x04uuid\x18\x01 \x01(\t\"\xbf\x04\n\x0e\x43omputeCommand\x12\"\n\x05hello\x18\x01 \x01(\x0b\x32\x11.pymz.proto.HelloH\x00\x12=\n\x0f\x63reate_instance\x18\x02 \x01(\x0b\x32\".pymz.proto.compute.CreateInstanceH\x00\x12\x45\n\x17initialization_complete\x18\x03 \x01(\x0b\x32\".pymz.proto.InitializationCompleteH\x00\x12/\n\x0c\x61llow_writes\x18\x04 \x01(\x0b\x32\x17.pymz.proto.AllowWritesH\x00\x12?\n\x14update_configuration\x18\x05 \x01(\x0b\x32\x1f.pymz.proto.UpdateConfigurationH\x00\x12=\n\x0f\x63reate_dataflow\x18\x06 \x01(\x0b\x32\".pymz.proto.compute.CreateDataflowH\x00\x12\x30\n\x08schedule\x18\x07 \x01(\x0b\x32\x1c.pymz.proto.compute.ScheduleH\x00\x12\x37\n\x10\x61llow_compaction\x18\x08 \x01(\x0b\x32\x1b.pymz.proto.AllowCompactionH\x00\x12(\n\x04peek\x18\t \x01(\x0b\x32\x18.pymz.proto.compute.PeekH\x00\x12\x35\n\x0b\x63\x61ncel_peek\x18\n \x01(\x0b\x32\x1e.pymz.proto.compute.CancelPeekH\x00\x42\x06\n\x04kind\"E\n\tFrontiers\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x0ewrite_frontier\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontier\"L\n\tPeekError\x12\x10\n\x08sqlstate\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0c\n\x04hint\x18\x04 \x01(\t\"\x80\x01\n\x0cPeekResponse\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x0e\n\x04rows\x18\x02 \x01(\x0cH\x00\x12.\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x1d.pymz.proto.compute.PeekErrorH\x00\x12\x12\n\x08\x63\x61nceled\x18\x04 \x01(\x08H\x00\x42\x08\n\x06resultJ\x04\x08\x03\x10\x04\"z\n\x0eSubscribeBatch\x12#\n\x05lower\x18\x01 \x01(\x0b\x32\x14.pymz.proto.Frontier\x12#\n\x05upper\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontier\x12\x0f\n\x07updates\x18\x03 \x01(\x0c\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"o\n\x11SubscribeResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x33\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\".pymz.proto.compute.SubscribeBatchH\x00\x12\x11\n\x07\x64ropped\x18\x03 \x01(\x08H\x00\x42\x06\n\x04kind\"\xf8\x01\n\x0f\x43omputeResponse\x12)\n\thello_ack\x18\x01 \x01(\x0b\x32\x14.pymz.proto.HelloAckH\x00\x12\x32\n\tfrontiers\x18\x02 \x01(\x0b\x32\x1d.pymz.proto.compute.FrontiersH\x00\x12\x39\n\rpeek_response\x18\x03 \x01(\x0b\x32 .pymz.proto.compute.PeekResponseH\x00\x12\x43\n\x12subscribe_response\x18\x04 \x01(\x0b\x32%.pymz.proto.compute.SubscribeResponseH\x00\x42\x06\n\x04kind2d\n\nComputeCtl\x12V\n\x07\x43onnect\x12\".pymz.proto.compute.ComputeCommand\x1a#.pymz.proto.compute.ComputeResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18pymz/proto/compute.proto\x12\x12pymz.proto.compute\x1a\x17pymz/proto/common.proto\":\n\x0e\x43reateInstance\x12\x13\n\x0binstance_id\x18\x01 \x01(\t\x12\x13\n\x0b\x63onfig_json\x18\x02 \x01(\x0c\"S\n\x0cSourceImport\x12\n\n\x02id\x18\x01 \x01(\t\x12\x10\n\x08shard_id\x18\x02 \x01(\t\x12\x11\n\tdesc_json\x18\x03 \x01(\x0c\x12\x12\n\nhas_errors\x18\x04 \x01(\x08\"(\n\x0bIndexImport\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05on_id\x18\x02 \x01(\t\"*\n\tBuildDesc\x12\n\n\x02id\x18\x01 \x01(\t\x12\x11\n\tplan_json\x18\x02 \x01(\x0c\":\n\x0bIndexExport\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05on_id\x18\x02 \x01(\t\x12\x10\n\x08key_json\x18\x03 \x01(\x0c\"<\n\x15PersistSinkConnection\x12\x10\n\x08shard_id\x18\x01 \x01(\t\x12\x11\n\tdesc_json\x18\x02 \x01(\x0c\"\x19\n\x17SubscribeSinkConnection\"\xdc\x01\n\nSinkExport\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x66rom_id\x18\x02 \x01(\t\x12<\n\x07persist\x18\x03 \x01(\x0b\x32).pymz.proto.compute.PersistSinkConnectionH\x00\x12@\n\tsubscribe\x18\x04 \x01(\x0b\x32+.pymz.proto.compute.SubscribeSinkConnectionH\x00\x12#\n\x05up_to\x18\x05 \x01(\x0b\x32\x14.pymz.proto.FrontierB\x0c\n\nconnection\"\x87\x03\n\x0e\x43reateDataflow\x12\x12\n\ndebug_name\x18\x01 \x01(\t\x12\x38\n\x0esource_imports\x18\x02 \x03(\x0b\x32 .pymz.proto.compute.SourceImport\x12\x36\n\rindex_imports\x18\x03 \x03(\x0b\x32\x1f.pymz.proto.compute.IndexImport\x12\x37\n\x10objects_to_build\x18\x04 \x03(\x0b\x32\x1d.pymz.proto.compute.BuildDesc\x12\x36\n\rindex_exports\x18\x05 \x03(\x0b\x32\x1f.pymz.proto.compute.IndexExport\x12\x34\n\x0csink_exports\x18\x06 \x03(\x0b\x32\x1e.pymz.proto.compute.SinkExport\x12#\n\x05\x61s_of\x18\x07 \x01(\x0b\x32\x14.pymz.proto.Frontier\x12#\n\x05until\x18\x08 \x01(\x0b\x32\x14.pymz.proto.Frontier\"\x16\n\x08Schedule\x12\n\n\x02id\x18\x01 \x01(\t\"_\n\x04Peek\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x11\n\ttarget_id\x18\x02 \x01(\t\x12\x10\n\x08shard_id\x18\x03 \x01(\t\x12\x11\n\ttimestamp\x18\x04 \x01(\x04\x12\x11\n\tplan_json\x18\x05 \x01(\x0c\"\x1a\n\nCancelPeek\x12\x0c\n\x04uuid\x18\x01 \x01(\t\"\xbf\x04\n\x0e\x43omputeCommand\x12\"\n\x05hello\x18\x01 \x01(\x0b\x32\x11.pymz.proto.HelloH\x00\x12=\n\x0f\x63reate_instance\x18\x02 \x01(\x0b\x32\".pymz.proto.compute.CreateInstanceH\x00\x12\x45\n\x17initialization_complete\x18\x03 \x01(\x0b\x32\".pymz.proto.InitializationCompleteH\x00\x12/\n\x0c\x61llow_writes\x18\x04 \x01(\x0b\x32\x17.pymz.proto.AllowWritesH\x00\x12?\n\x14update_configuration\x18\x05 \x01(\x0b\x32\x1f.pymz.proto.UpdateConfigurationH\x00\x12=\n\x0f\x63reate_dataflow\x18\x06 \x01(\x0b\x32\".pymz.proto.compute.CreateDataflowH\x00\x12\x30\n\x08schedule\x18\x07 \x01(\x0b\x32\x1c.pymz.proto.compute.ScheduleH\x00\x12\x37\n\x10\x61llow_compaction\x18\x08 \x01(\x0b\x32\x1b.pymz.proto.AllowCompactionH\x00\x12(\n\x04peek\x18\t \x01(\x0b\x32\x18.pymz.proto.compute.PeekH\x00\x12\x35\n\x0b\x63\x61ncel_peek\x18\n \x01(\x0b\x32\x1e.pymz.proto.compute.CancelPeekH\x00\x42\x06\n\x04kind\"E\n\tFrontiers\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x0ewrite_frontier\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontier\"L\n\tPeekError\x12\x10\n\x08sqlstate\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\x12\x0c\n\x04hint\x18\x04 \x01(\t\"\x80\x01\n\x0cPeekResponse\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x0e\n\x04rows\x18\x02 \x01(\x0cH\x00\x12.\n\x05\x65rror\x18\x05 \x01(\x0b\x32\x1d.pymz.proto.compute.PeekErrorH\x00\x12\x12\n\x08\x63\x61nceled\x18\x04 \x01(\x08H\x00\x42\x08\n\x06resultJ\x04\x08\x03\x10\x04\"z\n\x0eSubscribeBatch\x12#\n\x05lower\x18\x01 \x01(\x0b\x32\x14.pymz.proto.Frontier\x12#\n\x05upper\x18\x02 \x01(\x0b\x32\x14.pymz.proto.Frontier\x12\x0f\n\x07updates\x18\x03 \x01(\x0c\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"o\n\x11SubscribeResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12\x33\n\x05\x62\x61tch\x18\x02 \x01(\x0b\x32\".pymz.proto.compute.SubscribeBatchH\x00\x12\x11\n\x07\x64ropped\x18\x03 \x01(\x08H\x00\x42\x06\n\x04kind\"\xf8\x01\n\x0f\x43omputeResponse\x12)\n\thello_ack\x18\x01 \x01(\x0b\x32\x14.pymz.proto.HelloAckH\x00\x12\x32\n\tfrontiers\x18\x02 \x01(\x0b\x32\x1d.pymz.proto.compute.FrontiersH\x00\x12\x39\n\rpeek_response\x18\x03 \x01(\x0b\x32 .pymz.proto.compute.PeekResponseH\x00\x12\x43\n\x12subscribe_response\x18\x04 \x01(\x0b\x32%.pymz.proto.compute.SubscribeResponseH\x00\x42\x06\n\x04kind2d\n\nComputeCtl\x12V\n\x07\x43onnect\x12\".pymz.proto.compute.ComputeCommand\x1a#.pymz.proto.compute.ComputeResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,41 +35,41 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATEINSTANCE']._serialized_start=73
   _globals['_CREATEINSTANCE']._serialized_end=131
   _globals['_SOURCEIMPORT']._serialized_start=133
-  _globals['_SOURCEIMPORT']._serialized_end=196
-  _globals['_INDEXIMPORT']._serialized_start=198
-  _globals['_INDEXIMPORT']._serialized_end=238
-  _globals['_BUILDDESC']._serialized_start=240
-  _globals['_BUILDDESC']._serialized_end=282
-  _globals['_INDEXEXPORT']._serialized_start=284
-  _globals['_INDEXEXPORT']._serialized_end=342
-  _globals['_PERSISTSINKCONNECTION']._serialized_start=344
-  _globals['_PERSISTSINKCONNECTION']._serialized_end=404
-  _globals['_SUBSCRIBESINKCONNECTION']._serialized_start=406
-  _globals['_SUBSCRIBESINKCONNECTION']._serialized_end=431
-  _globals['_SINKEXPORT']._serialized_start=434
-  _globals['_SINKEXPORT']._serialized_end=654
-  _globals['_CREATEDATAFLOW']._serialized_start=657
-  _globals['_CREATEDATAFLOW']._serialized_end=1048
-  _globals['_SCHEDULE']._serialized_start=1050
-  _globals['_SCHEDULE']._serialized_end=1072
-  _globals['_PEEK']._serialized_start=1074
-  _globals['_PEEK']._serialized_end=1169
-  _globals['_CANCELPEEK']._serialized_start=1171
-  _globals['_CANCELPEEK']._serialized_end=1197
-  _globals['_COMPUTECOMMAND']._serialized_start=1200
-  _globals['_COMPUTECOMMAND']._serialized_end=1775
-  _globals['_FRONTIERS']._serialized_start=1777
-  _globals['_FRONTIERS']._serialized_end=1846
-  _globals['_PEEKERROR']._serialized_start=1848
-  _globals['_PEEKERROR']._serialized_end=1924
-  _globals['_PEEKRESPONSE']._serialized_start=1927
-  _globals['_PEEKRESPONSE']._serialized_end=2055
-  _globals['_SUBSCRIBEBATCH']._serialized_start=2057
-  _globals['_SUBSCRIBEBATCH']._serialized_end=2179
-  _globals['_SUBSCRIBERESPONSE']._serialized_start=2181
-  _globals['_SUBSCRIBERESPONSE']._serialized_end=2292
-  _globals['_COMPUTERESPONSE']._serialized_start=2295
-  _globals['_COMPUTERESPONSE']._serialized_end=2543
-  _globals['_COMPUTECTL']._serialized_start=2545
-  _globals['_COMPUTECTL']._serialized_end=2645
+  _globals['_SOURCEIMPORT']._serialized_end=216
+  _globals['_INDEXIMPORT']._serialized_start=218
+  _globals['_INDEXIMPORT']._serialized_end=258
+  _globals['_BUILDDESC']._serialized_start=260
+  _globals['_BUILDDESC']._serialized_end=302
+  _globals['_INDEXEXPORT']._serialized_start=304
+  _globals['_INDEXEXPORT']._serialized_end=362
+  _globals['_PERSISTSINKCONNECTION']._serialized_start=364
+  _globals['_PERSISTSINKCONNECTION']._serialized_end=424
+  _globals['_SUBSCRIBESINKCONNECTION']._serialized_start=426
+  _globals['_SUBSCRIBESINKCONNECTION']._serialized_end=451
+  _globals['_SINKEXPORT']._serialized_start=454
+  _globals['_SINKEXPORT']._serialized_end=674
+  _globals['_CREATEDATAFLOW']._serialized_start=677
+  _globals['_CREATEDATAFLOW']._serialized_end=1068
+  _globals['_SCHEDULE']._serialized_start=1070
+  _globals['_SCHEDULE']._serialized_end=1092
+  _globals['_PEEK']._serialized_start=1094
+  _globals['_PEEK']._serialized_end=1189
+  _globals['_CANCELPEEK']._serialized_start=1191
+  _globals['_CANCELPEEK']._serialized_end=1217
+  _globals['_COMPUTECOMMAND']._serialized_start=1220
+  _globals['_COMPUTECOMMAND']._serialized_end=1795
+  _globals['_FRONTIERS']._serialized_start=1797
+  _globals['_FRONTIERS']._serialized_end=1866
+  _globals['_PEEKERROR']._serialized_start=1868
+  _globals['_PEEKERROR']._serialized_end=1944
+  _globals['_PEEKRESPONSE']._serialized_start=1947
+  _globals['_PEEKRESPONSE']._serialized_end=2075
+  _globals['_SUBSCRIBEBATCH']._serialized_start=2077
+  _globals['_SUBSCRIBEBATCH']._serialized_end=2199
+  _globals['_SUBSCRIBERESPONSE']._serialized_start=2201
+  _globals['_SUBSCRIBERESPONSE']._serialized_end=2312
+  _globals['_COMPUTERESPONSE']._serialized_start=2315
+  _globals['_COMPUTERESPONSE']._serialized_end=2563
+  _globals['_COMPUTECTL']._serialized_start=2565
+  _globals['_COMPUTECTL']._serialized_end=2665
 # @@protoc_insertion_point(module_scope)

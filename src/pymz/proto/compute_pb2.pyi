@@ -51,20 +51,26 @@ class SourceImport(_message.Message):
     ID_FIELD_NUMBER: _builtins.int
     SHARD_ID_FIELD_NUMBER: _builtins.int
     DESC_JSON_FIELD_NUMBER: _builtins.int
+    HAS_ERRORS_FIELD_NUMBER: _builtins.int
     id: _builtins.str
     shard_id: _builtins.str
     desc_json: _builtins.bytes
     """Opaque JSON relation description."""
+    has_errors: _builtins.bool
+    """A materialized view's shard: its errors are in the shard `<shard_id>.errs`
+    (columns sqlstate, message), read alongside the data.
+    """
     def __init__(
         self,
         *,
         id: _builtins.str = ...,
         shard_id: _builtins.str = ...,
         desc_json: _builtins.bytes = ...,
+        has_errors: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["desc_json", b"desc_json", "id", b"id", "shard_id", b"shard_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["desc_json", b"desc_json", "has_errors", b"has_errors", "id", b"id", "shard_id", b"shard_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -34,6 +34,7 @@ from pymz.compute.dataflow.batch import (
     Hashes,
     Times,
     concat,
+    consolidate,
     consolidation_plan,
     equal_pairs,
     hash_rows,
@@ -231,6 +232,19 @@ class Spine:
         b = concat(parts, self.arity)
         b = Batch(b.cols, np.zeros(len(b), dtype=np.uint64), b.diff)
         return build_run(b, (), 0).batch()
+
+    def updates_between(self, lower: int, upper: int) -> Batch:
+        """The consolidated updates with ``lower <= time < upper`` (times below ``since``
+        read as ``since``)."""
+        parts = []
+        lo, hi = np.uint64(min(lower, FOREVER - 1)), np.uint64(min(upper, FOREVER - 1))
+        for run in self.runs():
+            b = run.batch()
+            keep = b.time >= lo
+            if upper < FOREVER:
+                keep &= b.time < hi
+            parts.append(b.take(keep))
+        return consolidate(concat(parts, self.arity))
 
     # -- writers ---------------------------------------------------------------------------
     def insert(self, batch: Batch) -> None:
