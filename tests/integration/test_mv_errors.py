@@ -58,10 +58,10 @@ def test_subscribe_to_a_failing_view_reports_the_error(environmentd: Environment
     env.sql("CREATE TABLE t (v int)")
     env.sql("INSERT INTO t VALUES (0)")
     env.sql("CREATE MATERIALIZED VIEW q AS SELECT 1 / v AS r FROM t")
-    with env.connect() as conn, pytest.raises(psycopg.errors.DivisionByZero):
-        with conn.cursor().copy("COPY (SUBSCRIBE q) TO STDOUT") as copy:
-            for _ in copy:
-                pass
+    with (env.connect() as conn, pytest.raises(psycopg.errors.DivisionByZero),
+          conn.cursor().copy("COPY (SUBSCRIBE q) TO STDOUT") as copy):
+        for _ in copy:
+            pass
     # An index on it fails reads the same way.
     env.sql("CREATE DEFAULT INDEX ON q")
     assert error_of(env, "SELECT * FROM q") is psycopg.errors.DivisionByZero
