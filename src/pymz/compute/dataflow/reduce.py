@@ -359,29 +359,33 @@ _NEGATABLE = (int, float, Decimal)
 
 
 def _tiebreak(row: Row) -> tuple[Any, ...]:
-    """A total order on rows (equal tiebreaks mean equal rows); arrays compare by repr, as
-    their NULL elements do not compare with values."""
-    return tuple((True, 0) if v is None else (False, repr(v)) if isinstance(v, tuple)
-                 else (False, v) for v in row)
+    """Among rows with equal sort keys, a total order (equal tiebreaks mean equal rows): rows
+    without NULLs or arrays compare as themselves and come first; the others compare with
+    NULLs ranked and arrays by repr (their NULL elements do not compare with values)."""
+    if None not in row and tuple not in map(type, row):
+        return (0, row)
+    return (1, tuple((True, 0) if v is None else (False, repr(v)) if isinstance(v, tuple)
+                     else (False, v) for v in row), row)
 
 
 def sort_entry(row: Row, order: tuple[Order, ...]) -> tuple[Any, ...]:
-    """``row``'s place in a TopK's output order as a tuple Python compares natively:
-    per order column ``(null rank, value or its reverse)``, then the tiebreak, then the row.
+    """``row``'s place in a TopK's output order as a flat tuple Python compares natively:
+    per order column its null rank and value (or the value's reverse), then the tiebreak.
     Descending numbers are negated; other descending values are wrapped in :class:`_Rev`."""
     parts: list[Any] = []
     for o in order:
         v = row[o.col]
         if v is None:
             nulls_last = o.nulls_last if o.nulls_last is not None else not o.desc
-            parts.append((1 if nulls_last else -1, 0))
+            parts += (1 if nulls_last else -1, 0)
         elif not o.desc:
-            parts.append((0, v))
+            parts += (0, v)
         elif isinstance(v, _NEGATABLE):
-            parts.append((0, -v))
+            parts += (0, -v)
         else:
-            parts.append((0, _Rev(v)))
-    return (tuple(parts), _tiebreak(row), row)
+            parts += (0, _Rev(v))
+    parts.append(_tiebreak(row))
+    return tuple(parts)
 
 
 class TopK(_TimeOrdered):
@@ -408,7 +412,7 @@ class TopK(_TimeOrdered):
         out: Counter[Row] = Counter()
         seen = 0
         for entry in self.sorted.get(key, ()):
-            row = entry[2]
+            row = entry[-1][-1]
             m = rows.get(row, 0)
             if m <= 0:
                 continue
@@ -424,12 +428,16 @@ class TopK(_TimeOrdered):
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         was_negative: dict[Row, bool] = {}
         negatives = self.negatives
+        groups, sorted_groups, key = self.groups, self.sorted, self.key
         for r, d in zip(rows, diffs, strict=True):
-            k = tuple(r[i] for i in self.key)
-            g = self.groups.setdefault(k, Counter())
+            k = tuple([r[i] for i in key])
+            g = groups.get(k)
+            if g is None:
+                g = groups[k] = Counter()
+                sorted_groups[k] = SortedList()
             if k not in was_negative:
                 was_negative[k] = negatives.get(k, 0) > 0
-            ordered = self.sorted.setdefault(k, SortedList())
+            ordered = sorted_groups[k]
             m = g.get(r, 0)
             if m == 0:
                 ordered.add(sort_entry(r, self.order))
