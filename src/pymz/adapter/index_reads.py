@@ -15,6 +15,7 @@ index is read instead): expressions on key columns, casts, OR, ranges, other typ
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Sequence
 
@@ -75,15 +76,24 @@ def _conjuncts(e: exp.Expr) -> list[exp.Expr]:
     return [e]
 
 
+@functools.lru_cache(maxsize=512)
+def _parsed(sql: str) -> exp.Expr | None:
+    """The statement's syntax tree (cached: the same query text runs again and again; callers
+    only read the tree)."""
+    try:
+        return sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+
+
 def lookup_keys(sql: str, relation: str, key: Sequence[Column],
                 params: Sequence[object | None] = ()) -> tuple[Row, ...] | None:
     """The index keys (tuples in ``key`` order) that bound ``sql``'s only read, of the
     relation named ``relation``; None when the query does not pin every key column."""
     if not key:
         return None
-    try:
-        tree = sqlglot.parse_one(sql, read="postgres")
-    except sqlglot.errors.ParseError:
+    tree = _parsed(sql)
+    if tree is None:
         return None
     if not isinstance(tree, exp.Select) or tree.args.get("joins"):
         return None

@@ -11,6 +11,7 @@ Both paths run the same executor, so results do not depend on where a query ran.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -55,7 +56,8 @@ class PeekClient(Protocol):
                          timeout_s: float | None = None) -> list[tuple[object, ...]]: ...
 
 
-def _whole_relation(sql: str) -> list[str] | None:
+@functools.lru_cache(maxsize=512)
+def _whole_relation(sql: str) -> tuple[str, ...] | None:
     """The name parts of ``obj`` when ``sql`` is exactly ``SELECT * FROM obj``."""
     try:
         tree = sqlglot.parse_one(sql, read="postgres")
@@ -71,7 +73,7 @@ def _whole_relation(sql: str) -> list[str] | None:
     table = source.this if source is not None else None
     if not isinstance(table, exp.Table) or table.args.get("joins"):
         return None
-    return [p for p in (table.catalog, table.db, table.name) if p]
+    return tuple(p for p in (table.catalog, table.db, table.name) if p)
 
 
 def _parse_duration_s(text: str) -> float | None:
