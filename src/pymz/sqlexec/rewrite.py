@@ -447,6 +447,10 @@ class _Rewriter:
                 return _regtype_name(operand)
             if isinstance(node, exp.Cast) and isinstance(node.to, exp.ObjectIdentifier):
                 return self._object_identifier_cast(node.this, node.to.name.lower())
+            if isinstance(node, exp.Sum) and self._sums_small_ints(node):
+                # PostgreSQL types sum(int2|int4) as bigint; DuckDB's is a 128-bit integer
+                # (numeric here). A bigint overflow then fails the cast, as it fails in PG.
+                return exp.cast(node, exp.DType.BIGINT)
             if isinstance(node, exp.Div | exp.Mod | exp.IntDiv):
                 # DuckDB yields NULL on division by zero; PostgreSQL raises 22012.
                 divisor = node.expression
@@ -464,6 +468,35 @@ class _Rewriter:
             return node
 
         return tree.transform(fix, copy=False)
+
+    def _sums_small_ints(self, node: exp.Sum) -> bool:
+        """Whether ``node`` is ``sum(col)`` (not windowed) of an int2/int4 column of a base
+        relation read directly by the enclosing SELECT — the only case typed for sure."""
+        col = node.this
+        if not isinstance(col, exp.Column) or isinstance(node.parent, exp.Window):
+            return False
+        select = node.find_ancestor(exp.Select)
+        if select is None:
+            return False
+        sources = [select.args.get("from_") or select.args.get("from"),
+                   *(select.args.get("joins") or [])]
+        tables: dict[str, RelationSnapshot] = {}
+        for src in sources:
+            table = src.this if src is not None else None
+            if not isinstance(table, exp.Table) or not isinstance(table.this, exp.Identifier):
+                return False
+            key = table.alias_or_name.lower() if table.alias else _ident_name(table.this)
+            snap = self.scope.get(key)
+            if snap is None or snap.name != _ident_name(table.this):
+                return False  # a CTE, something unresolved, or an alias used twice
+            tables[key] = snap
+        qualifier = _ident_name(col.args.get("table")) if col.args.get("table") else ""
+        name = _ident_name(col.this)
+        pool = [tables[qualifier]] if qualifier in tables else (
+            [] if qualifier else list(tables.values()))
+        found = [c for snap in pool for c in snap.columns if c.name == name]
+        return len(found) == 1 and not found[0].is_array and found[0].type in (
+            ScalarType.INT2, ScalarType.INT4)
 
     # parameters ----------------------------------------------------------------------------
 
