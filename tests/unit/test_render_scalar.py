@@ -51,7 +51,9 @@ def exprs() -> st.SearchStrategy[ScalarExpr]:
                          st.sampled_from(["and", "or"]), cmp, cmp)
         case = st.builds(If, cmp, inner, inner)
         coal = st.builds(lambda a, b: Call("coalesce", (a, b), T.INT8), inner, inner)
-        return arith | case | coal | st.builds(
+        narrow = st.builds(lambda t, a: Call("cast", (a,), t),
+                           st.sampled_from([T.INT2, T.INT4, T.INT8]), inner)
+        return arith | case | coal | narrow | st.builds(
             lambda c: If(c, Literal(1, T.INT8), Literal(None, T.INT8)), cond)
 
     return st.recursive(leaf, ext, max_leaves=6)
@@ -228,7 +230,8 @@ def test_three_way_join_is_one_delta_join_and_arrangements_are_shared() -> None:
     assert len(arranged) == len(set(arranged)) == 3  # u is arranged once for both paths
 
 
-FLOATS: list[object] = [0.0, -0.0, 1.5, -2.25, 3, -7, 1e308, -1e308, 1e-308, 2**60, None]
+FLOATS: list[object] = [0.0, -0.0, 1.5, -2.25, 3, -7, 1e308, -1e308, 1e-308, 2**60, 2**63 - 1,
+                        None]
 
 
 def float_exprs() -> st.SearchStrategy[ScalarExpr]:
@@ -241,7 +244,8 @@ def float_exprs() -> st.SearchStrategy[ScalarExpr]:
                           st.sampled_from(["add", "sub", "mul", "div"]), inner, inner)
         cmp = st.builds(lambda f, a, b: Call(f, (a, b), T.BOOL),
                         st.sampled_from(["lt", "gte", "eq"]), inner, inner)
-        return arith | st.builds(If, cmp, inner, inner)
+        cast = st.builds(lambda a: Call("cast", (a,), T.FLOAT8), inner)
+        return arith | cast | st.builds(If, cmp, inner, inner)
 
     return st.recursive(leaf, ext, max_leaves=5)
 

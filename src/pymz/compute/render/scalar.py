@@ -145,6 +145,8 @@ def compile_scalar(e: ScalarExpr, mz_now: Fn | None = None) -> Fn:
         return _int_arith(f, args[0], args[1], e.type)
     if f in ("add", "sub", "mul", "div") and e.type in FLOAT_TYPES:
         return _float_arith(f, args[0], args[1], e.type)
+    if f == "cast" and len(args) == 1 and (e.type in FLOAT_TYPES or e.type in INT_RANGES):
+        return _numeric_cast(args[0], e.type)
     return _rowwise(f, args, e.type)
 
 
@@ -387,6 +389,25 @@ def _float_arith(f: str, a: Fn, b: Fn, t: ScalarType) -> Fn:
         if bad.any():
             raise errors.NumericValueOutOfRange("value out of range: overflow")
         return with_nulls(r, nulls)
+    return run
+
+
+def _numeric_cast(a: Fn, t: ScalarType) -> Fn:
+    """Casts between native ints and floats as numpy operations (int → float is exact up to
+    rounding, like Python's ``float(int)``; ints are range-checked for int2/int4/int8;
+    infinities are 22003 as in the registry); anything else per row."""
+    def run(cols: Cols, n: int) -> Col:
+        x = a(cols, n)
+        if x.dtype == np.int64:
+            if t in FLOAT_TYPES:
+                return x.astype(np.float64)
+            _check_range(x, t, None)
+            return x
+        if x.dtype == np.float64 and t in FLOAT_TYPES:
+            if np.isinf(x).any():
+                raise errors.NumericValueOutOfRange("value out of range: overflow")
+            return x
+        return _rowwise_values("cast", [x], t, n)
     return run
 
 
