@@ -260,6 +260,10 @@ class MaterializedSequencer:
             floor = max(0, (upper or 1) - 1)
         as_of = await self._as_of(reads, floor)
         build = f"{mv.id}.body"
+        # environmentd's read hold on the view's shards, following their upper, so
+        # persist compacts them (the sink only writes).
+        await self._tables.writer.follow(mv.id, [
+            (mv.shard_id, columns_of(mv)), (errors_shard_id(mv.shard_id), ERROR_COLUMNS)])
         self._compute.create_dataflow(mv.cluster_id, self._dataflow(
             f"materialized view {mv.name}", plan, reads, build, as_of,
             sink=PersistSinkExport(mv.id, build, mv.shard_id, columns_of(mv))))
@@ -384,6 +388,8 @@ class MaterializedSequencer:
         for item in unique.values():
             if isinstance(item, MaterializedView | Index):
                 self._compute.allow_compaction(item.cluster_id, item.id, None)
+            if isinstance(item, MaterializedView):
+                self._tables.writer.unfollow(item.id)
 
     async def install_all(self) -> None:
         """Re-create every dataflow after a restart (controllers keep no durable state)."""

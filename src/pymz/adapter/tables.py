@@ -60,6 +60,11 @@ class TableSequencer:
         self._describe = describe_query
         self._locks: dict[str, asyncio.Lock] = {}
 
+    @property
+    def writer(self) -> TableWriter:
+        """The table writer, which also keeps materialized views' shards compacting."""
+        return self._writer
+
     async def register_all(self) -> None:
         for table in self._catalog.tables.values():
             await self._writer.register(table.id, table.shard_id, table_columns(table))

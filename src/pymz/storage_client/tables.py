@@ -44,6 +44,15 @@ class _Pending:
 
 
 @dataclass
+class _FollowedShard:
+    """A read hold on a shard someone else writes (a materialized view's): since follows
+    its upper like a table's, so persist compacts it."""
+
+    hold: ReadHandle
+    since: int = 0
+
+
+@dataclass
 class _TableHandle:
     writer: WriteHandle
     upper: int
@@ -66,6 +75,7 @@ class TableWriter:
         self._read_floor: Callable[[], int | None] = lambda: None
         self._ticks = 0
         self._tables: dict[str, _TableHandle] = {}
+        self._followed: dict[str, list[_FollowedShard]] = {}
         self._queue: list[_Pending] = []
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -104,6 +114,33 @@ class TableWriter:
         if handle is not None:
             with contextlib.suppress(Exception):
                 handle.hold.expire()
+
+    async def follow(self, object_id: str, shards: Sequence[tuple[str, Sequence[Column]]],
+                     ) -> None:
+        """Hold ``shards`` (written elsewhere, e.g. by a materialized view's sink) and let
+        their since follow their upper, ``compaction_window_ms`` behind and never past the
+        oldest timestamp a read still uses — as for tables."""
+        if object_id in self._followed:
+            return
+
+        def open_holds() -> list[_FollowedShard]:
+            out = []
+            for i, (shard_id, columns) in enumerate(shards):
+                hold = self._persist.open_reader(shard_id, columns,
+                                                 reader_id=f"environmentd-{object_id}-{i}")
+                out.append(_FollowedShard(hold, hold.hold))
+            return out
+
+        self._followed[object_id] = await asyncio.to_thread(open_holds)
+
+    def unfollow(self, object_id: str) -> None:
+        for f in self._followed.pop(object_id, []):
+            with contextlib.suppress(Exception):
+                f.hold.expire()
+
+    def followed_sinces(self) -> dict[str, list[int]]:
+        """object id -> since per followed shard, as this writer last set them."""
+        return {k: [f.since for f in v] for k, v in list(self._followed.items())}
 
     def upper(self, table_id: str) -> int:
         return self._tables[table_id].upper
@@ -157,11 +194,26 @@ class TableWriter:
     def _downgrade_holds(self) -> None:
         """Let since follow the upper (persist compacts batches at or below since)."""
         self._ticks += 1
+        followed = [f for fs in list(self._followed.values()) for f in fs]
         if self._ticks % 5:
             for handle in list(self._tables.values()):
                 handle.hold.maybe_heartbeat()
+            for f in followed:
+                f.hold.maybe_heartbeat()
             return
         floor = self._read_floor()
+        for f in followed:
+            upper = f.hold.upper()
+            if upper is None:
+                continue
+            target = upper - 1 - self._window
+            if floor is not None:
+                target = min(target, floor)
+            if target > f.since:
+                f.hold.downgrade_since(target)
+                f.since = target
+            else:
+                f.hold.maybe_heartbeat()
         for handle in list(self._tables.values()):
             target = handle.upper - 1 - self._window
             if floor is not None:
