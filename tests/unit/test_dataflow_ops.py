@@ -18,6 +18,7 @@ from pymz.compute.dataflow import (
     Batch,
     Dataflow,
     FlatMap,
+    GroupMap,
     Input,
     Join,
     Map,
@@ -375,3 +376,28 @@ def test_top_k_orders_text_dates_and_nulls_like_postgres(desc: bool,
             want.update((g, pg_key(x)) for x in grp[2:9])
         got = Counter((row[0], pg_key(row)) for row, m in out.rows(t) for _ in range(m))
         assert got == want
+
+
+def test_group_map_recomputes_partitions_and_reports_errors() -> None:
+    """GroupMap emits the difference of a changed partition's output; an error raised for a
+    partition is in ``errs`` exactly while the partition is in the failing state."""
+    def numbered(rows: list[tuple[tuple[Any, ...], int]]) -> list[tuple[Any, ...]]:
+        flat = sorted(row for row, m in rows for _ in range(m))
+        if any(v == 0 for _, v in flat):
+            raise DivisionByZero("division by zero")
+        return [(*row, i + 1) for i, row in enumerate(flat)]
+
+    df = Dataflow()
+    r = Input(df, 2)
+    out = Output(GroupMap(r, (0,), numbered, 3))
+    r.send_rows([("a", 5), ("a", 3), ("b", 1)], 0)
+    r.send_rows([("a", 0)], 1)          # partition a fails from 1
+    r.send_rows([("a", 3)], 2, -1)      # still failing at 2
+    r.send_rows([("a", 0)], 3, -1)      # fixed at 3
+    r.advance_to(4)
+    df.run()
+    assert bag(out, 0) == Counter({("a", 3, 1): 1, ("a", 5, 2): 1, ("b", 1, 1): 1})
+    for t in (1, 2):
+        with pytest.raises(DivisionByZero):
+            out.rows(t)
+    assert bag(out, 3) == Counter({("a", 5, 1): 1, ("b", 1, 1): 1})

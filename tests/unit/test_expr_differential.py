@@ -26,7 +26,31 @@ TABLES = {
 }
 
 # (query, ordered): ordered queries sort on every output column, so the order is fixed.
-QUERIES: list[tuple[str, bool]] = [
+# Window templates order partitions by every selected column (or use only functions whose
+# value does not depend on how ties are broken), so their results are deterministic.
+WINDOW_QUERIES: list[tuple[str, bool]] = [
+    ("select a, b, c, row_number() over (partition by a order by b nulls first, c nulls "
+     "first) from t", False),
+    ("select a, c, rank() over (partition by a order by c nulls last), dense_rank() over "
+     "(order by c desc nulls first) from t", False),
+    ("select a, c, sum(c) over (partition by a order by c nulls last), count(*) over "
+     "(partition by a), count(c) over () from t", False),
+    ("select a, b, c, lag(c) over (partition by a order by b nulls first, c nulls first), "
+     "lead(c, 2, -1) over (partition by a order by b nulls first, c nulls first) from t",
+     False),
+    ("select a, b, c, first_value(c) over (partition by a order by c nulls last, b nulls "
+     "last), last_value(c) over (partition by a order by c nulls last) from t", False),
+    ("select a, c, min(c) over (partition by a), max(b) over (order by a nulls first), "
+     "avg(c) over (partition by a) from t", False),
+    ("select a, sum(c), rank() over (order by sum(c) desc nulls last) from t group by a",
+     False),
+    ("select * from (select a, b, c, row_number() over (partition by a order by c desc "
+     "nulls last, b nulls last) as rn from t) s where rn = 1", False),
+    ("select a, c, sum(c) over (partition by a order by c nulls last) * 2 from t "
+     "order by a nulls first, c nulls first, 3 nulls first", True),
+]
+
+QUERIES: list[tuple[str, bool]] = [*WINDOW_QUERIES,
     ("select a, b from t where a > 1", False),
     ("select t.a, t.b, u.d from t join u on t.a = u.a", False),
     ("select t.a, u.d from t left join u on t.a = u.a", False),

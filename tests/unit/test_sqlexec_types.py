@@ -137,6 +137,7 @@ SUM_REL = RelationSnapshot("public", "t", (
     ("SELECT sum(t.b) FROM t", T.INT8, 7),
     ("SELECT sum(x.a) FROM t x GROUP BY g", T.INT8, 5),
     ("SELECT sum(c) FROM t", T.NUMERIC, decimal.Decimal(9)),
+    ("SELECT sum(a) OVER () FROM t LIMIT 1", T.INT8, 5),
     ("SELECT sum(n) FROM t", T.NUMERIC, decimal.Decimal("1.5")),
     # Not a plain column of a base relation read here: left to the engine's typing.
     ("SELECT sum(a) FROM (SELECT a::numeric AS a FROM t) s", T.NUMERIC, decimal.Decimal(5)),

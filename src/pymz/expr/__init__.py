@@ -33,6 +33,8 @@ from pymz.expr.relation import (
     Threshold,
     TopK,
     Union,
+    Window,
+    WindowCall,
     distinct,
 )
 from pymz.expr.scalar import Call, ColType, ColumnRef, If, Literal, ScalarExpr
@@ -42,6 +44,6 @@ __all__ = [
     "Aggregate", "Call", "Catalog", "ColType", "ColumnOrder", "ColumnRef", "Constant",
     "Filter", "FlatMap", "Get", "If", "Join", "Let", "Literal", "Map", "Negate",
     "PlannedQuery", "Planner", "Project", "Reduce", "RelationExpr", "RowSetFinishing",
-    "ScalarExpr", "Threshold", "TopK", "Union", "distinct", "evaluate", "evaluate_zset",
-    "explain", "finish", "optimize", "plan", "run_query", "validate",
+    "ScalarExpr", "Threshold", "TopK", "Union", "Window", "WindowCall", "distinct",
+    "evaluate", "evaluate_zset", "explain", "finish", "optimize", "plan", "run_query", "validate",
 ]

@@ -182,6 +182,17 @@ class _Evaluator:
                 for row in rows[e.offset:end]:
                     _add(out, row, 1)
             return out
+        if isinstance(e, r.Window):
+            data = self.run(e.input)
+            _positive(data, "Window")
+            parts: dict[Row, list[Row]] = {}
+            for row, d in data.items():
+                parts.setdefault(tuple(row[i] for i in e.partition), []).extend([row] * d)
+            out = {}
+            for rows in parts.values():
+                for row in window_partition(e, rows, self.env):
+                    _add(out, row, 1)
+            return out
         if isinstance(e, r.Negate):
             return {row: -d for row, d in self.run(e.input).items()}
         if isinstance(e, r.Threshold):
@@ -264,6 +275,104 @@ def _json_text(v: object) -> str:
 
 
 _NULL_LAST = order_key(())
+
+
+def window_partition(e: r.Window, rows: list[Row], env: Env) -> list[Row]:
+    """The output rows of one partition of ``e`` (its rows, repeated per multiplicity):
+    each row extended by the value of every window call. Shared by the evaluator and the
+    dataflow operator, which recomputes a partition when it changes."""
+    rows = sorted(rows, key=order_key(e.order_by))
+    n = len(rows)
+    # Peer groups: runs of rows equal on every ORDER BY column (all rows without ORDER BY).
+    ends = [0] * n  # index of the last peer of each row
+    starts = [0] * n
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and all(_peer_eq(rows[j + 1][o.column], rows[i][o.column])
+                                for o in e.order_by):
+            j += 1
+        for k in range(i, j + 1):
+            starts[k], ends[k] = i, j
+        i = j + 1
+    schema = e.input.schema
+    columns = [_window_column(c, rows, starts=starts, ends=ends, schema=schema, env=env)
+               for c in e.calls]
+    return [row + tuple(col[k] for col in columns) for k, row in enumerate(rows)]
+
+
+def _peer_eq(a: object, b: object) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and a == b)
+
+
+def _window_column(c: r.WindowCall, rows: list[Row], *, starts: list[int], ends: list[int],
+                   schema: r.Schema, env: Env) -> list[object]:
+    n = len(rows)
+    if c.func == "row_number":
+        return list(range(1, n + 1))
+    if c.func == "rank":
+        return [starts[k] + 1 for k in range(n)]
+    if c.func == "dense_rank":
+        out: list[object] = []
+        group = 0
+        for k in range(n):
+            if k == starts[k]:
+                group += 1
+            out.append(group)
+        return out
+    if c.agg is not None:
+        return _running_aggregate(c.agg, rows, ends, schema, env)
+    assert c.value is not None
+    values = [eval_scalar(c.value, row, env) for row in rows]
+    if c.func == "first_value":
+        return [values[0]] * n
+    if c.func == "last_value":
+        return [values[ends[k]] for k in range(n)]
+    step = -c.offset if c.func == "lag" else c.offset
+    out = []
+    for k in range(n):
+        j = k + step
+        if 0 <= j < n:
+            out.append(values[j])
+        else:
+            out.append(None if c.default is None else eval_scalar(c.default, rows[k], env))
+    return out
+
+
+def _running_aggregate(a: r.Aggregate, rows: list[Row], ends: list[int], schema: r.Schema,
+                       env: Env) -> list[object]:
+    """``a`` (count/sum/min/max) over the default frame — each row sees the partition up to
+    its last peer — accumulated in one pass, in the same order :func:`_aggregate` adds."""
+    if a.func not in ("count", "sum", "min", "max") or a.distinct:
+        raise errors.FeatureNotSupported(f"{a.func} is not supported as a window function")
+    sum_type = a.column(schema, "sum").type if a.func == "sum" else None
+    values = [eval_scalar(a.expr, row, env) for row in rows]
+    out: list[object] = []
+    count, total, best = 0, 0, None
+    result: object = None
+    done = -1
+    for k in range(len(rows)):
+        if ends[k] > done:
+            for v in values[done + 1:ends[k] + 1]:
+                if v is None:
+                    continue
+                count += 1
+                total = total + v if a.func == "sum" else total  # type: ignore[operator]
+                if a.func == "min" and (best is None or v < best):  # type: ignore[operator]
+                    best = v
+                if a.func == "max" and (best is None or v > best):  # type: ignore[operator]
+                    best = v
+            done = ends[k]
+            if a.func == "count":
+                result = count
+            elif a.func == "sum":
+                result = None if count == 0 else (
+                    check_int(int(total), sum_type) if sum_type in INT_TYPES
+                    else Decimal(total) if sum_type == ScalarType.NUMERIC else total)
+            else:
+                result = best
+        out.append(result)
+    return out
 
 
 def _aggregate(a: r.Aggregate, rows: list[tuple[Row, int]], schema: r.Schema, env: Env) -> object:

@@ -21,6 +21,19 @@ def _agg(a: r.Aggregate) -> str:
     return f"{a.func}({arg}{extra})"
 
 
+def _window_call(c: r.WindowCall) -> str:
+    if c.agg is not None:
+        return _agg(c.agg)
+    if c.value is None:
+        return f"{c.func}()"
+    args = [render(c.value)]
+    if c.func in ("lag", "lead"):
+        args.append(str(c.offset))
+        if c.default is not None:
+            args.append(render(c.default))
+    return f"{c.func}({', '.join(args)})"
+
+
 def _line(e: r.RelationExpr) -> str:
     if isinstance(e, r.Constant):
         rows = [f"{row}" + (f" x{d}" if d != 1 else "") for row, d in e.rows[:5]]
@@ -59,6 +72,11 @@ def _line(e: r.RelationExpr) -> str:
         if e.offset:
             s += f" offset={e.offset}"
         return s
+    if isinstance(e, r.Window):
+        keys = ", ".join(f"#{i}" for i in e.partition)
+        calls = ", ".join(_window_call(c) for c in e.calls)
+        return (f"Window partition_by=[{keys}] order_by=["
+                + ", ".join(_order(o) for o in e.order_by) + f"] calls=[{calls}]")
     if isinstance(e, r.Negate):
         return "Negate"
     if isinstance(e, r.Threshold):

@@ -63,6 +63,8 @@ def rebuild(e: r.RelationExpr, f: Pass) -> r.RelationExpr:
         return r.Reduce(f(e.input), e.group_key, e.aggregates)
     if isinstance(e, r.TopK):
         return r.TopK(f(e.input), e.group_key, e.order_by, e.limit, e.offset)
+    if isinstance(e, r.Window):
+        return r.Window(f(e.input), e.partition, e.order_by, e.calls)
     if isinstance(e, r.Negate):
         return r.Negate(f(e.input))
     assert isinstance(e, r.Threshold)
@@ -133,8 +135,8 @@ def _fold_node(e: r.RelationExpr) -> r.RelationExpr:
         if len(inputs) == 1 and inputs[0].schema == e.schema:
             return inputs[0]
         e = r.Union(inputs) if len(inputs) > 1 else e
-    elif isinstance(e, r.Join | r.Reduce | r.TopK | r.Negate | r.Threshold | r.FlatMap
-                    | r.Project) and any(isinstance(i, r.Constant) and not i.rows
+    elif isinstance(e, r.Join | r.Reduce | r.TopK | r.Window | r.Negate | r.Threshold
+                    | r.FlatMap | r.Project) and any(isinstance(i, r.Constant) and not i.rows
                                          for i in r.children(e)):
         return r.empty(e.schema)
     # Operators whose inputs are all constants become constants (if evaluation succeeds).

@@ -87,7 +87,32 @@ def find_aggs(node: exp.Expr) -> list[exp.Expr]:
     out: list[exp.Expr] = []
 
     def walk(n: exp.Expr) -> None:
+        if isinstance(n, exp.Window):
+            # The window's own aggregate is not a GROUP BY aggregate; its arguments,
+            # PARTITION BY and ORDER BY are evaluated after grouping and may hold some.
+            for c in [*n.this.iter_expressions(), *(n.args.get("partition_by") or [])]:
+                walk(c)
+            if n.args.get("order") is not None:
+                walk(n.args["order"])
+            return
         if agg_name(n) is not None:
+            out.append(n)
+            return
+        if isinstance(n, exp.Query | exp.Subquery):
+            return
+        for c in n.iter_expressions():
+            walk(c)
+
+    walk(node)
+    return out
+
+
+def find_windows(node: exp.Expr) -> list[exp.Window]:
+    """Window function calls in ``node``, not looking inside subqueries."""
+    out: list[exp.Window] = []
+
+    def walk(n: exp.Expr) -> None:
+        if isinstance(n, exp.Window):
             out.append(n)
             return
         if isinstance(n, exp.Query | exp.Subquery):
@@ -369,7 +394,12 @@ class ScalarPlanner:
             elems = tuple(coerce(x, scalar_type(x, schema), elem) for x in items)
             return Call("array", elems, elem, is_array=True)
         if isinstance(node, exp.Window):
-            raise errors.FeatureNotSupported("window functions are not supported")
+            found = b.windows.get(node.sql("postgres")) if b.windows else None
+            if found is None:
+                raise errors.PymzError(
+                    "window functions are only allowed in the SELECT list and ORDER BY",
+                    sqlstate="42P20")
+            return found
         if agg_name(node) is not None:
             raise errors.PymzError("aggregate functions are not allowed here",
                                    sqlstate="42803")

@@ -58,6 +58,8 @@ class Block:
     group: GroupCtx | None = None
     # How many names resolved to enclosing-query columns (to spot outer-only aggregates).
     outer_refs: int = 0
+    # Window function calls already computed into columns (by their SQL text).
+    windows: dict[str, ScalarExpr] | None = None
 
     @property
     def width(self) -> int:

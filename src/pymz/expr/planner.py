@@ -21,7 +21,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from pymz import errors
 from pymz.expr import relation as r
-from pymz.expr.plan_scalar import find_aggs, ident, typeof
+from pymz.expr.plan_scalar import find_aggs, find_windows, ident, typeof
 from pymz.expr.plan_scope import AggSlot, Block, GroupCtx, Item
 from pymz.expr.plan_subquery import (
     Outer,
@@ -32,6 +32,7 @@ from pymz.expr.plan_subquery import (
     nulls,
 )
 from pymz.expr.plan_types import coerce, common_type
+from pymz.expr.plan_window import WindowPlanner
 from pymz.expr.scalar import (
     Call,
     ColType,
@@ -98,7 +99,7 @@ def _is_unit(rel: r.RelationExpr) -> bool:
     return rel == r.unit()
 
 
-class Planner(SubqueryPlanner):
+class Planner(SubqueryPlanner, WindowPlanner):
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.ctes: list[dict[str, tuple[r.RelationExpr, list[str]]]] = []
@@ -230,6 +231,11 @@ class Planner(SubqueryPlanner):
             pred = self.predicate(having.this, b, "HAVING")
             b.rel = r.Filter(b.rel, (pred,))
             b.truncate(w0)
+        windows = [w for n in projections for w in find_windows(n)]
+        if order is not None:
+            windows += [w for o in order.expressions for w in find_windows(o)]
+        if windows:
+            self.plan_windows(windows, b)
 
         exprs: list[ScalarExpr] = []
         names: list[str] = []
@@ -283,7 +289,7 @@ class Planner(SubqueryPlanner):
             return QueryPlan(rel, k, outs, names, keys, int_clause(s.args.get("limit"),
                              "LIMIT"), int_clause(s.args.get("offset"), "OFFSET") or 0)
 
-        keys = self._order_keys(order.expressions if order is not None else [], b, out, names)
+        keys = self.order_keys(order.expressions if order is not None else [], b, out, names)
         return QueryPlan(b.rel, k, out, names, keys, int_clause(s.args.get("limit"), "LIMIT"),
                          int_clause(s.args.get("offset"), "OFFSET") or 0)
 
@@ -292,7 +298,7 @@ class Planner(SubqueryPlanner):
         """DISTINCT ON (e...): the first row per (outer binding, e...) in ORDER BY order,
         i.e. a TopK with limit 1; ORDER BY/LIMIT then apply to the result as usual."""
         order = s.args.get("order")
-        keys = self._order_keys(order.expressions if order is not None else [], b, out, names)
+        keys = self.order_keys(order.expressions if order is not None else [], b, out, names)
         on_cols: list[int] = []
         for n in s.args["distinct"].args["on"].expressions:
             ko = self._output_order(n, out, names)
@@ -308,7 +314,7 @@ class Planner(SubqueryPlanner):
         return QueryPlan(rel, k, out, names, keys, int_clause(s.args.get("limit"), "LIMIT"),
                          int_clause(s.args.get("offset"), "OFFSET") or 0)
 
-    def _order_keys(self, orders: list[exp.Expr], b: Block, out: list[int],
+    def order_keys(self, orders: list[exp.Expr], b: Block, out: list[int],
                     names: list[str]) -> list[r.ColumnOrder]:
         keys = []
         for o in orders:

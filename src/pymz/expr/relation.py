@@ -212,6 +212,52 @@ class TopK:
         return self.input.schema
 
 
+WINDOW_RANKING = ("row_number", "rank", "dense_rank")
+WINDOW_VALUE = ("lag", "lead", "first_value", "last_value")
+
+
+@dataclass(frozen=True)
+class WindowCall:
+    """One window function. ``func`` is a ranking function (no arguments), a value function
+    over ``value`` (lag/lead also take ``offset`` and ``default``, evaluated at the current
+    row), or ``"aggregate"``: ``agg`` (count/sum/min/max) over the default frame — the
+    partition's rows up to the current row's last peer when ordered, else all of them."""
+
+    func: str
+    name: str = "?column?"
+    value: ScalarExpr | None = None
+    offset: int = 1
+    default: ScalarExpr | None = None
+    agg: Aggregate | None = None
+
+    def column(self, input_schema: Schema) -> Column:
+        if self.func in WINDOW_RANKING:
+            return Column(self.name, ScalarType.INT8, False)
+        if self.agg is not None:
+            return self.agg.column(input_schema, self.name)
+        assert self.value is not None
+        t = scalar_type(self.value, input_schema)
+        return Column(self.name, t.scalar, True, t.is_array)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Window functions: the input rows, each extended by one column per call, computed over
+    its partition (``partition`` columns) in ``order_by`` order; peers are rows equal on
+    every order column. Ties are broken by the whole row, so row_number and friends are
+    deterministic."""
+
+    input: RelationExpr
+    partition: tuple[int, ...]
+    order_by: tuple[ColumnOrder, ...]
+    calls: tuple[WindowCall, ...]
+
+    @cached_property
+    def schema(self) -> Schema:
+        s = self.input.schema
+        return (*s, *(c.column(s) for c in self.calls))
+
+
 @dataclass(frozen=True)
 class Negate:
     input: RelationExpr
@@ -246,7 +292,7 @@ class Union:
 
 
 RelationExpr = (Constant | Get | Let | Map | Filter | Project | FlatMap | Join | Reduce | TopK
-                | Negate | Threshold | Union)
+                | Window | Negate | Threshold | Union)
 
 
 def distinct(r: RelationExpr) -> Reduce:

@@ -30,7 +30,8 @@ VERSION = 1
 _CLASSES: dict[str, type[Any]] = {
     c.__name__: c for c in (
         r.Constant, r.Get, r.Let, r.Map, r.Filter, r.Project, r.FlatMap, r.Join, r.Reduce,
-        r.TopK, r.Negate, r.Threshold, r.Union, r.Aggregate, r.ColumnOrder,
+        r.TopK, r.Window, r.WindowCall, r.Negate, r.Threshold, r.Union, r.Aggregate,
+        r.ColumnOrder,
         r.RowSetFinishing, r.PlannedQuery, s.ColumnRef, s.Literal, s.Call, s.If, Column,
     )
 }

@@ -64,6 +64,13 @@ def validate(e: r.RelationExpr, lets: Mapping[str, r.Schema] | None = None) -> N
         if any(not 0 <= i < width for i in e.group_key) or any(
                 not 0 <= o.column < width for o in e.order_by):
             raise errors.InternalError("TopK column out of range")
+    elif isinstance(e, r.Window):
+        if any(not 0 <= i < width for i in e.partition) or any(
+                not 0 <= o.column < width for o in e.order_by):
+            raise errors.InternalError("Window column out of range")
+        _refs([x for c in e.calls for x in (c.value, c.default,
+                                            c.agg.expr if c.agg else None) if x is not None],
+              width, "Window")
     elif isinstance(e, r.Join):
         for cls in e.equivalences:
             for i, col in cls:

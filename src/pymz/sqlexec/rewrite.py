@@ -447,6 +447,9 @@ class _Rewriter:
                 return _regtype_name(operand)
             if isinstance(node, exp.Cast) and isinstance(node.to, exp.ObjectIdentifier):
                 return self._object_identifier_cast(node.this, node.to.name.lower())
+            if isinstance(node, exp.Window) and isinstance(node.this, exp.Sum) \
+                    and self._sums_small_ints(node.this, windowed=True):
+                return exp.cast(node, exp.DType.BIGINT)
             if isinstance(node, exp.Sum) and self._sums_small_ints(node):
                 # PostgreSQL types sum(int2|int4) as bigint; DuckDB's is a 128-bit integer
                 # (numeric here). A bigint overflow then fails the cast, as it fails in PG.
@@ -469,11 +472,12 @@ class _Rewriter:
 
         return tree.transform(fix, copy=False)
 
-    def _sums_small_ints(self, node: exp.Sum) -> bool:
-        """Whether ``node`` is ``sum(col)`` (not windowed) of an int2/int4 column of a base
-        relation read directly by the enclosing SELECT — the only case typed for sure."""
+    def _sums_small_ints(self, node: exp.Sum, *, windowed: bool = False) -> bool:
+        """Whether ``node`` is ``sum(col)`` of an int2/int4 column of a base relation read
+        directly by the enclosing SELECT — the only case typed for sure. A windowed sum is
+        cast around its window (``windowed``), never inside it."""
         col = node.this
-        if not isinstance(col, exp.Column) or isinstance(node.parent, exp.Window):
+        if not isinstance(col, exp.Column) or isinstance(node.parent, exp.Window) != windowed:
             return False
         select = node.find_ancestor(exp.Select)
         if select is None:

@@ -24,7 +24,7 @@ renderer must drop NULL join keys itself; user functions implement SQL NULL sema
 themselves. Single-threaded: one caller steps a dataflow.
 """
 
-from pymz.compute.dataflow.basic import BasicReduce
+from pymz.compute.dataflow.basic import BasicReduce, GroupMap
 from pymz.compute.dataflow.batch import FOREVER, Batch, column, concat, consolidate
 from pymz.compute.dataflow.delta_join import DeltaJoin, Lookup
 from pymz.compute.dataflow.graph import Dataflow, Operator
@@ -56,6 +56,7 @@ __all__ = [
     "Distinct",
     "Filter",
     "FlatMap",
+    "GroupMap",
     "Input",
     "Join",
     "Lookup",

@@ -1,7 +1,8 @@
 """A generic per-key ("basic") reduction: recompute one group from its value multiset.
 
 For aggregates that are neither accumulable nor a min/max (string_agg, array_agg,
-jsonb_agg, ...). Each group keeps a multiset of its rows; a time's changes recompute only
+jsonb_agg, ...), and (``GroupMap``) for window functions, whose output is a set of rows per
+partition. Each group keeps a multiset of its rows; a time's changes recompute only
 the groups they touch, costing the size of those groups (never the whole state), as top-k.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 
 from pymz.compute.dataflow.graph import Operator
 from pymz.compute.dataflow.reduce import _TimeOrdered
+from pymz.errors import PymzError
 
 Row = tuple[Any, ...]
 # Given one group's rows with (positive) multiplicities, the aggregate values.
@@ -63,6 +65,73 @@ class BasicReduce(_TimeOrdered):
                 self.shown.pop(k, None)
             else:
                 self.shown[k] = new
+            if not g:
+                self.groups.pop(k, None)
+        return out
+
+
+# Given one group's rows with (positive) multiplicities, its output rows (with repeats).
+GroupRowsFn = Callable[[list[tuple[Row, int]]], list[Row]]
+
+
+class GroupMap(_TimeOrdered):
+    """Per group of ``key``: output ``fn(group rows)`` — any number of rows of ``arity``
+    columns (window functions). A changed group is recomputed from its multiset (the cost
+    of the group) and the difference to its previous output emitted. An error raised by
+    ``fn`` (a PymzError) is reported into ``errs`` while the group stays in that state, and
+    the group then outputs nothing."""
+
+    name = "group_map"
+
+    def __init__(self, src: Operator, key: Sequence[int], fn: GroupRowsFn, arity: int) -> None:
+        super().__init__(src, arity)
+        self.key = tuple(key)
+        self.fn = fn
+        self.groups: dict[Row, Counter[Row]] = {}
+        self.shown: dict[Row, Counter[Row]] = {}
+        self.failed: dict[Row, PymzError] = {}
+
+    def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
+        was_negative: dict[Row, bool] = {}
+        for r, d in zip(rows, diffs, strict=True):
+            k = tuple([r[i] for i in self.key])
+            g = self.groups.get(k)
+            if g is None:
+                g = self.groups[k] = Counter()
+            if k not in was_negative:
+                was_negative[k] = any(m < 0 for m in g.values())
+            m = g[r] + d
+            if m:
+                g[r] = m
+            else:
+                del g[r]
+        out: list[tuple[Row, int]] = []
+        for k, was in was_negative.items():
+            g = self.groups.get(k, Counter())
+            neg = any(m < 0 for m in g.values())
+            self.negative(t, "window", was=was, now=neg)
+            new: Counter[Row] = Counter()
+            error: PymzError | None = None
+            if g and not neg:
+                try:
+                    new = Counter(self.fn(list(g.items())))
+                except PymzError as e:
+                    error = e
+            old_error = self.failed.pop(k, None)
+            if old_error is not None:
+                self.df.report([(old_error, t, -1)])
+            if error is not None:
+                self.failed[k] = error
+                self.df.report([(error, t, 1)])
+            old = self.shown.get(k, Counter())
+            for row in new.keys() | old.keys():
+                d = new.get(row, 0) - old.get(row, 0)
+                if d:
+                    out.append((row, d))
+            if new:
+                self.shown[k] = new
+            else:
+                self.shown.pop(k, None)
             if not g:
                 self.groups.pop(k, None)
         return out

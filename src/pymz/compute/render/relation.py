@@ -18,6 +18,7 @@ from pymz.compute.dataflow import (
     Arrange,
     Dataflow,
     DeltaJoin,
+    GroupMap,
     Input,
     Join,
     Lookup,
@@ -43,6 +44,7 @@ from pymz.compute.render.scalar import (
     take_cols,
 )
 from pymz.expr import relation as r
+from pymz.expr.evaluate import Env, window_partition
 from pymz.expr.scalar import Call, ScalarExpr, children
 
 Member = tuple[int, int]  # (input, column)
@@ -126,6 +128,8 @@ class Renderer:
             # The IR breaks ties by the whole row (NULLs last): make that explicit.
             order += [Order(c, False, True) for c in range(src.arity)]
             return TopK(src, e.group_key, order, e.limit, e.offset)
+        if isinstance(e, r.Window):
+            return self._window(e)
         if isinstance(e, r.Negate):
             return Negate(self.render(e.input))
         if isinstance(e, r.Threshold):
@@ -134,6 +138,18 @@ class Renderer:
             ops = [self.render(i) for i in e.inputs]
             return ops[0] if len(ops) == 1 else Union(*ops)
         raise errors.InternalError(f"cannot render {type(e).__name__}")
+
+    def _window(self, e: r.Window) -> Operator:
+        """Window functions: each changed partition recomputed by the evaluator's own
+        per-partition function (the cost of the partition, as in Materialize)."""
+        src = self.render(e.input)
+        env = Env()
+
+        def partition(rows: list[tuple[tuple[Any, ...], int]]) -> list[tuple[Any, ...]]:
+            expanded = [row for row, m in rows for _ in range(m)]
+            return window_partition(e, expanded, env)
+
+        return GroupMap(src, e.partition, partition, len(e.schema))
 
     # -- linear operators ------------------------------------------------------------------
     def _map(self, e: r.Map) -> Operator:
