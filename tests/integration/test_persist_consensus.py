@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from tests.integration.postgres_fixture import (
@@ -126,3 +127,33 @@ def test_no_lost_updates_between_processes(consensus_url: str) -> None:
     c.close()
     assert head is not None
     assert int(head.data) == 75
+
+
+def _open_and_write(url: str, key: str, barrier: threading.Barrier,
+                    failures: list[BaseException]) -> None:
+    barrier.wait()
+    try:
+        c = consensus_from_url(url)
+        try:
+            c.compare_and_set(key, None, VersionedData(0, b"x"))
+        finally:
+            c.close()
+    except BaseException as e:  # collected and asserted by the test
+        failures.append(e)
+
+
+def test_many_processes_opening_a_fresh_sqlite_file_at_once(tmp_path: Path) -> None:
+    """environmentd and its clusterds open the same new consensus file at first start; the
+    switch to WAL mode must not fail any of them with "database is locked"."""
+    for round_ in range(5):
+        url = f"sqlite://{tmp_path / f'fresh{round_}.db'}"
+        barrier = threading.Barrier(8)
+        failures: list[BaseException] = []
+        threads = [threading.Thread(target=_open_and_write,
+                                    args=(url, f"k{i}", barrier, failures))
+                   for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from pymz.persist.consensus import CaSResult, VersionedData, check_cas_args
@@ -36,9 +37,27 @@ class SqliteConsensus:
         )
         self._lock = threading.Lock()
         with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            self._conn.execute(_SCHEMA)
+            self._setup(busy_timeout_s)
+
+    def _setup(self, busy_timeout_s: float) -> None:
+        # Switching a new database to WAL takes an exclusive lock without waiting on the busy
+        # handler, so processes opening the same fresh file at once (environmentd and its
+        # clusterds at first start) can see "database is locked": retry within the timeout.
+        deadline = time.monotonic() + busy_timeout_s
+        delay = 0.005
+        while True:
+            try:
+                mode = self._conn.execute("PRAGMA journal_mode").fetchone()
+                if not mode or str(mode[0]).lower() != "wal":
+                    self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+                self._conn.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise ConsensusError(f"sqlite consensus: {e}") from e
+                time.sleep(delay)
+                delay = min(delay * 2, 0.2)
 
     def _query(self, sql: str, args: tuple[object, ...]) -> list[tuple[int, bytes]]:
         try:
