@@ -23,6 +23,7 @@ from typing import Any
 
 from pymz.compute.dataflow import FOREVER, Batch, Dataflow, Input, Operator, Output, Subscription
 from pymz.compute.dataflow.graph import error_for
+from pymz.compute.notify import ShardNotifier
 from pymz.compute.render import render
 from pymz.compute.render.compiled import updates_batch
 from pymz.compute.sinks import PersistSink, thaw
@@ -117,8 +118,9 @@ class RunningDataflow:
     :meth:`start` launches the source readers and sinks."""
 
     def __init__(self, desc: DataflowDescription, persist: PersistClient | None, emit: Emit,
-                 *, poll_s: float = 0.05) -> None:
+                 *, poll_s: float = 0.05, notifier: ShardNotifier | None = None) -> None:
         self.desc = desc
+        self.notifier = notifier or ShardNotifier()
         self.persist = persist
         self.emit = emit
         self.poll_s = poll_s
@@ -159,7 +161,7 @@ class RunningDataflow:
             if isinstance(k, PersistSinkExport):
                 self.persist_sinks[k.id] = PersistSink(
                     k, out.subscribe(), self.df, as_of=self.as_of, array_cols=arrays,
-                    progress=self._sink_progress)
+                    progress=self._sink_progress, appended=self.notifier.notify)
             else:
                 self.subscribes[k.id] = _SubscribeSink(
                     k, out.subscribe(), self.columns[k.from_id], self.as_of)
@@ -279,9 +281,10 @@ class RunningDataflow:
         listen = handle.listen(self.as_of)
         last_downgrade = time.monotonic()
         while not listen.done and not self.closed:
+            woken = self.notifier.event(shard_id)  # taken before polling: no lost wake-up
             ev = await asyncio.to_thread(listen.poll)
             if ev is None:
-                await asyncio.sleep(self.poll_s)
+                await self.notifier.wait(woken, self.poll_s)
                 continue
             self._deliver(s, part, columns, ev.updates)
             self._source_upper(s, part, ev.upper)

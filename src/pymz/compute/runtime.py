@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from pymz.compute.dataflows import RunningDataflow
+from pymz.compute.notify import ShardNotifier
 from pymz.compute.peek import SnapshotPeekExecutor
 from pymz.compute_client.dataflow import INDEX_PEEK_KIND
 from pymz.compute_client.dataflow import decode as decode_dataflow
@@ -100,7 +101,16 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
         self.write_frontiers: dict[str, Frontier] = {}
         self.compaction: dict[str, Frontier] = {}
         self.scheduled: set[str] = set()
+        self.notifier = ShardNotifier()
         super().__init__()
+
+    def handle(self, cmd: ComputeCommand) -> list[ComputeResponse]:
+        # A hint, not state: never buffered for reconciliation nor recorded.
+        if cmd.WhichOneof("kind") == "shards_updated":
+            for shard in cmd.shards_updated.shard_ids:
+                self.notifier.notify(shard)
+            return []
+        return super().handle(cmd)
 
     def connect(self, nonce: str) -> None:
         # Peeks of the previous controller are answered to nobody: stop them.
@@ -193,7 +203,8 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
         except RuntimeError:
             return None  # driven synchronously (unit tests): nothing can run
         try:
-            running = RunningDataflow(desc, self._persist_client(), self._emit)
+            running = RunningDataflow(desc, self._persist_client(), self._emit,
+                                      notifier=self.notifier)
         except PymzError as e:
             log.error("dataflow %s cannot be rendered: %s", df.debug_name, e.message)
             return None

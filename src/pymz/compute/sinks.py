@@ -124,8 +124,10 @@ class PersistSink:
         as_of: int,
         array_cols: Sequence[int],
         progress: Callable[[str, Frontier], None],
+        appended: Callable[[str], None] | None = None,
     ) -> None:
         self.export = export
+        self.appended = appended  # told the shard id after every append that wrote data
         self.sub = sub
         self.df = df
         self.as_of = as_of
@@ -182,8 +184,10 @@ class PersistSink:
         frontier = self.frontier
         data_lower, errs_lower = self.data.upper, self.errs.upper
         if data_lower is not None and data_lower < frontier:
-            await self.data.append(
-                persist, [u for u in self.pending if data_lower <= u[1] < frontier], frontier)
+            updates = [u for u in self.pending if data_lower <= u[1] < frontier]
+            await self.data.append(persist, updates, frontier)
+            if self.appended is not None:
+                self.appended(self.data.shard_id)
             keep = self.data.upper
             self.pending = [] if keep is None else [u for u in self.pending if u[1] >= keep]
         if errs_lower is not None and errs_lower < frontier:
@@ -191,6 +195,8 @@ class PersistSink:
             updates = list(zip(errs.rows(), errs.time.tolist(), errs.diff.tolist(),
                                strict=True))
             await self.errs.append(persist, updates, frontier)
+            if self.appended is not None:
+                self.appended(self.errs.shard_id)
             live = self.df.errors_at(frontier - 1)
             if live and self.error is None:
                 log.warning("materialized view %s has an error: %s", self.export.id,

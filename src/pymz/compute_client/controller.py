@@ -37,6 +37,7 @@ from pymz.compute_client.protocol import (
     Peek,
     PeekResponse,
     Schedule,
+    ShardsUpdated,
     SubscribeResponse,
     allow_compaction,
     hello_command,
@@ -161,6 +162,15 @@ class ComputeController:
         """Record ``cmd`` in the instance's history and send it to every connected replica."""
         self._history(instance_id).push(cmd)
         self._links.broadcast(instance_id, cmd)
+
+    def shards_updated(self, shard_ids: Sequence[str]) -> None:
+        """Tell every replica these shards just got new data or a new upper (a hint, not
+        recorded: a replica that misses it finds the data at its next poll)."""
+        if not shard_ids:
+            return
+        cmd = ComputeCommand(shards_updated=ShardsUpdated(shard_ids=list(shard_ids)))
+        for instance_id in list(self._histories):
+            self._links.broadcast(instance_id, cmd)
 
     def update_configuration(self, instance_id: str, params: dict[str, str]) -> None:
         self.send(instance_id, update_configuration(params))

@@ -93,6 +93,8 @@ async def run(config: EnvironmentdConfig) -> None:
 
     orchestrator = _orchestrator(config, environment_id)
     compute = ComputeController()
+    # Dataflows reading a table wake up when it is written instead of at their next poll.
+    writer.set_append_listener(compute.shards_updated)
     storage = StorageController()
     replicas = ReplicaManager(orchestrator, compute, storage, ReplicaServiceConfig(
         environment_id=environment_id, clusterd_image=config.clusterd_image,

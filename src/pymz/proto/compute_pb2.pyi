@@ -359,6 +359,7 @@ class ComputeCommand(_message.Message):
     ALLOW_COMPACTION_FIELD_NUMBER: _builtins.int
     PEEK_FIELD_NUMBER: _builtins.int
     CANCEL_PEEK_FIELD_NUMBER: _builtins.int
+    SHARDS_UPDATED_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def hello(self) -> _common_pb2.Hello: ...
     @_builtins.property
@@ -379,6 +380,8 @@ class ComputeCommand(_message.Message):
     def peek(self) -> Global___Peek: ...
     @_builtins.property
     def cancel_peek(self) -> Global___CancelPeek: ...
+    @_builtins.property
+    def shards_updated(self) -> Global___ShardsUpdated: ...
     def __init__(
         self,
         *,
@@ -392,16 +395,42 @@ class ComputeCommand(_message.Message):
         allow_compaction: _common_pb2.AllowCompaction | None = ...,
         peek: Global___Peek | None = ...,
         cancel_peek: Global___CancelPeek | None = ...,
+        shards_updated: Global___ShardsUpdated | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["allow_compaction", b"allow_compaction", "allow_writes", b"allow_writes", "cancel_peek", b"cancel_peek", "create_dataflow", b"create_dataflow", "create_instance", b"create_instance", "hello", b"hello", "initialization_complete", b"initialization_complete", "kind", b"kind", "peek", b"peek", "schedule", b"schedule", "update_configuration", b"update_configuration"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["allow_compaction", b"allow_compaction", "allow_writes", b"allow_writes", "cancel_peek", b"cancel_peek", "create_dataflow", b"create_dataflow", "create_instance", b"create_instance", "hello", b"hello", "initialization_complete", b"initialization_complete", "kind", b"kind", "peek", b"peek", "schedule", b"schedule", "shards_updated", b"shards_updated", "update_configuration", b"update_configuration"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_compaction", b"allow_compaction", "allow_writes", b"allow_writes", "cancel_peek", b"cancel_peek", "create_dataflow", b"create_dataflow", "create_instance", b"create_instance", "hello", b"hello", "initialization_complete", b"initialization_complete", "kind", b"kind", "peek", b"peek", "schedule", b"schedule", "update_configuration", b"update_configuration"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["allow_compaction", b"allow_compaction", "allow_writes", b"allow_writes", "cancel_peek", b"cancel_peek", "create_dataflow", b"create_dataflow", "create_instance", b"create_instance", "hello", b"hello", "initialization_complete", b"initialization_complete", "kind", b"kind", "peek", b"peek", "schedule", b"schedule", "shards_updated", b"shards_updated", "update_configuration", b"update_configuration"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["hello", "create_instance", "initialization_complete", "allow_writes", "update_configuration", "create_dataflow", "schedule", "allow_compaction", "peek", "cancel_peek"]  # noqa: Y015
+    _WhichOneofReturnType_kind: _TypeAlias = _typing.Literal["hello", "create_instance", "initialization_complete", "allow_writes", "update_configuration", "create_dataflow", "schedule", "allow_compaction", "peek", "cancel_peek", "shards_updated"]  # noqa: Y015
     _WhichOneofArgType_kind: _TypeAlias = _typing.Literal["kind", b"kind"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_kind) -> _WhichOneofReturnType_kind | None: ...
 
 Global___ComputeCommand: _TypeAlias = ComputeCommand  # noqa: Y015
+
+@_typing.final
+class ShardsUpdated(_message.Message):
+    """A hint, never recorded in the command history: these persist shards just got new data
+    (table writes by environmentd), so dataflows reading them look now instead of at their
+    next poll. Losing it only costs latency.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SHARD_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def shard_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
+    def __init__(
+        self,
+        *,
+        shard_ids: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["shard_ids", b"shard_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ShardsUpdated: _TypeAlias = ShardsUpdated  # noqa: Y015
 
 @_typing.final
 class Frontiers(_message.Message):

@@ -42,6 +42,8 @@ class ReplayingRuntime(Generic[Cmd, Resp]):
     def handle(self, cmd: Cmd) -> list[Resp]:
         kind = self._kind(cmd)
         self.received.append(kind)
+        if len(self.received) > 2000:  # introspection only: keep the recent commands
+            del self.received[:1000]
         if kind == "initialization_complete":
             if self.initialized:
                 return []

@@ -76,6 +76,7 @@ class TableWriter:
         self._ticks = 0
         self._tables: dict[str, _TableHandle] = {}
         self._followed: dict[str, list[_FollowedShard]] = {}
+        self._on_append: Callable[[list[str]], None] | None = None
         self._queue: list[_Pending] = []
         self._wakeup = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -187,6 +188,11 @@ class TableWriter:
         self._oracle.check_fenced()
         self._downgrade_holds()
 
+    def set_append_listener(self, listener: Callable[[list[str]], None] | None) -> None:
+        """``listener(shard ids)`` after every group commit (with the shards it appended to,
+        data or only a new upper) — e.g. to wake the dataflows reading them."""
+        self._on_append = listener
+
     def set_read_floor(self, floor: Callable[[], int | None]) -> None:
         """``floor()`` is the oldest timestamp something still reads at (None: nothing)."""
         self._read_floor = floor
@@ -255,6 +261,9 @@ class TableWriter:
             for pending in batch:
                 if not pending.done.done():
                     pending.done.set_result(ts)
+            if self._on_append is not None:
+                self._on_append([h.writer.shard_id for t in merged
+                                 if (h := self._tables.get(t)) is not None])
 
     def _commit(self, merged: Mapping[str, Sequence[tuple[Row, int]]]) -> int:
         """One group commit (runs in a worker thread)."""
