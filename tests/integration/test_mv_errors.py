@@ -3,6 +3,8 @@ live, gone when the failing row is, and surviving restarts of both processes."""
 
 from __future__ import annotations
 
+import threading
+
 import psycopg
 import pytest
 from tests.integration.environmentd_harness import Environmentd
@@ -67,3 +69,29 @@ def test_subscribe_to_a_failing_view_reports_the_error(environmentd: Environment
     assert error_of(env, "SELECT * FROM q") is psycopg.errors.DivisionByZero
     env.sql("UPDATE t SET v = 1")
     assert env.sql("SELECT * FROM q") == [(1,)]
+
+
+def test_shutdown_mid_subscribe_is_an_admin_shutdown(environmentd: Environmentd) -> None:
+    """Stopping environmentd while a SUBSCRIBE streams ends it with 57P01, like PostgreSQL's
+    shutdown, not an internal error from tearing down the stream."""
+    env = environmentd
+    env.sql("CREATE TABLE t (a int)")
+    env.sql("CREATE MATERIALIZED VIEW m AS SELECT count(*) FROM t")
+    outcome: list[BaseException] = []
+    started = threading.Event()
+
+    def stream() -> None:
+        try:
+            with (psycopg.connect(env.url(), autocommit=True) as conn,
+                  conn.cursor().copy("COPY (SUBSCRIBE m) TO STDOUT") as copy):
+                for _ in copy:
+                    started.set()
+        except BaseException as e:  # recorded for the assertion below
+            outcome.append(e)
+
+    reader = threading.Thread(target=stream)
+    reader.start()
+    assert started.wait(30)  # the snapshot arrived: the stream is running
+    env.stop()
+    reader.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], psycopg.errors.AdminShutdown), outcome

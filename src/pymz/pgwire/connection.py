@@ -551,7 +551,11 @@ class Connection:
                 raise QueryCanceled("canceling statement due to user request")
             prefix = copy_task.result()
         except asyncio.CancelledError:
+            # Wait for the stream to stop before closing its generator below (closing a
+            # generator that is still running fails; e.g. at shutdown mid-SUBSCRIBE).
             copy_task.cancel()
+            with contextlib.suppress(BaseException):
+                await copy_task
             raise
         finally:
             lost.cancel()
