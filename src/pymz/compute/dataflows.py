@@ -173,6 +173,7 @@ class RunningDataflow:
         self.closed = False
         self._holds: list[ReadHandle] = []
         self._uppers: dict[str, list[int]] = {}  # source id -> upper per shard read
+        self._stepped = asyncio.Event()  # set (and replaced) after every step
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -335,6 +336,9 @@ class RunningDataflow:
 
     def step(self) -> None:
         self.df.run()
+        # Index peeks waiting for a frontier look again now.
+        stepped, self._stepped = self._stepped, asyncio.Event()
+        stepped.set()
         for id, sub in self.subscribes.items():
             if id not in self.dropped:
                 for r in sub.responses(self.df, self._array_cols(sub.export.from_id)):
@@ -400,7 +404,7 @@ class RunningDataflow:
                     f"index {index_id} did not become complete at {timestamp} in time "
                     f"(frontier {out.frontier})"
                 )
-            await asyncio.sleep(self.poll_s)
+            await ShardNotifier.wait(self._stepped, self.poll_s)
         build = self.export_build[index_id]
         arrays = self._array_cols(build)
         if lookup is None:

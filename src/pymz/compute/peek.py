@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pymz.compute.dataflow.graph import error_for
+from pymz.compute.notify import ShardNotifier
 from pymz.compute_client.errors_shard import ERROR_COLUMNS
 from pymz.compute_client.peek_plan import (
     Row,
@@ -81,12 +82,14 @@ class SnapshotPeekExecutor:
         location: PersistLocation | None,
         *,
         upper_wait_s: float = 60.0,
-        poll_s: float = 0.05,
+        poll_s: float = 0.01,
         engines: int = 2,
     ) -> None:
         self.location = location
         self.upper_wait_s = upper_wait_s
         self.poll_s = poll_s
+        # Set by the compute runtime: wake-ups when a shard gets new data.
+        self.notifier: ShardNotifier | None = None
         self._client: PersistClient | None = None
         self._client_lock = threading.Lock()
         self._watchers: set[asyncio.Task[None]] = set()
@@ -135,8 +138,10 @@ class SnapshotPeekExecutor:
         """The Arrow IPC result of ``plan`` at ``timestamp``; raises PymzError on failure."""
         relations: list[RelationSnapshot] = []
         for imp in plan.imports:
+            await self._await_upper(imp.shard_id, timestamp)
             relations.append(await asyncio.to_thread(self._read_import_sync, imp, timestamp))
             if imp.errors_shard_id:
+                await self._await_upper(imp.errors_shard_id, timestamp)
                 await asyncio.to_thread(self._check_errors_sync, imp, timestamp)
         relations.extend(plan.inline_relations)
         result = await self._execute(plan, relations)
@@ -144,6 +149,23 @@ class SnapshotPeekExecutor:
         return await asyncio.to_thread(encode_result, columns, rows, timestamp)
 
     # -- persist ------------------------------------------------------------------------------
+
+    async def _await_upper(self, shard_id: str, ts: int) -> None:
+        """Wait (bounded by ``upper_wait_s``) until ``shard_id`` is complete past ``ts``,
+        woken by this process's sinks and environmentd's table hints when a notifier is set,
+        else polling. Errors (missing shard, since past ``ts``, time-out) are left to the
+        synchronous read that follows, which checks the same conditions."""
+        client = self._persist()
+        deadline = time.monotonic() + self.upper_wait_s
+        while time.monotonic() < deadline:
+            woken = self.notifier.event(shard_id) if self.notifier is not None else None
+            state = await asyncio.to_thread(client.shard_state, shard_id)
+            if state.seqno < 0 or state.since > ts or less_than_frontier(ts, state.upper):
+                return  # readable, or an error the read reports
+            if woken is not None:
+                await ShardNotifier.wait(woken, self.poll_s)
+            else:
+                await asyncio.sleep(self.poll_s)
 
     def _read_import_sync(self, imp: ShardImport, ts: int) -> RelationSnapshot:
         # Runs in a worker thread; polling sleeps there too, so one thread hop per import.

@@ -102,6 +102,7 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
         self.compaction: dict[str, Frontier] = {}
         self.scheduled: set[str] = set()
         self.notifier = ShardNotifier()
+        self.peek_executor.notifier = self.notifier
         super().__init__()
 
     def handle(self, cmd: ComputeCommand) -> list[ComputeResponse]:
