@@ -11,6 +11,7 @@ Not a test: numbers depend on the machine. Record results in bench/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import statistics
 import time
@@ -64,14 +65,46 @@ def select_latency(n: int, percentile: float, *, indexed: bool = False) -> Measu
         if indexed:
             # pymz: an arrangement on the session's cluster, read by key lookup; PostgreSQL:
             # a btree. Created by the first indexed case, reused by the next.
-            try:
+            with contextlib.suppress(psycopg.errors.DuplicateTable,
+                                     psycopg.errors.DuplicateObject):
                 conn.execute("CREATE INDEX batched_by_id ON batched (id)")
-            except (psycopg.errors.DuplicateTable, psycopg.errors.DuplicateObject):
-                pass
         samples = []
         for i in range(n):
             start = time.perf_counter()
             conn.execute("SELECT id, name FROM batched WHERE id = %s", [i * 7]).fetchall()
+            samples.append(time.perf_counter() - start)
+        if percentile == 50:
+            return statistics.median(samples) * 1000
+        return statistics.quantiles(samples, n=100)[int(percentile) - 1] * 1000
+    return run
+
+
+def _is_pymz(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
+    try:
+        conn.execute("SHOW CLUSTERS").fetchall()
+    except psycopg.Error:
+        return False
+    return True
+
+
+def read_after_write(n: int, percentile: float, *, view: bool) -> Measure:
+    """INSERT one row, then at once read: the table by key, or (``view``) an aggregate view
+    over it — pymz's materialized view, kept up to date, against PostgreSQL computing the
+    same view from the table on every read."""
+    def run(conn: psycopg.Connection[tuple[object, ...]]) -> float:
+        if view:
+            kind = "MATERIALIZED VIEW" if _is_pymz(conn) else "VIEW"
+            with contextlib.suppress(psycopg.errors.DuplicateTable,
+                                     psycopg.errors.DuplicateObject):
+                conn.execute(f"CREATE {kind} batched_totals AS SELECT id % 10 AS g, "
+                             "count(*) AS n, sum(amount) AS total FROM batched GROUP BY 1")
+        query = ("SELECT n, total FROM batched_totals WHERE g = 3" if view
+                 else "SELECT id, name FROM batched WHERE id = %s")
+        samples = []
+        for i in range(n):
+            conn.execute("INSERT INTO batched VALUES (%s, 'raw', 1.5)", [10_000_000 + i])
+            start = time.perf_counter()
+            conn.execute(query, [] if view else [10_000_000 + i]).fetchall()
             samples.append(time.perf_counter() - start)
         if percentile == 50:
             return statistics.median(samples) * 1000
@@ -92,6 +125,9 @@ def main() -> None:
         ("SELECT point (p99)", "ms", False, select_latency(200, 99)),
         ("SELECT point idx (p50)", "ms", False, select_latency(200, 50, indexed=True)),
         ("SELECT point idx (p99)", "ms", False, select_latency(200, 99, indexed=True)),
+        ("write→read table (p50)", "ms", False, read_after_write(50, 50, view=False)),
+        ("write→read view (p50)", "ms", False, read_after_write(50, 50, view=True)),
+        ("write→read view (p99)", "ms", False, read_after_write(50, 99, view=True)),
     ]
     results: dict[str, dict[str, float | str]] = {}
     for system, server in (("pymz", environmentd), ("postgres", postgres)):
