@@ -37,6 +37,25 @@ def run_ref(e: ScalarExpr, rows: list[tuple[object, ...]]) -> list[object] | typ
         return type(exc)
 
 
+def matches_evaluator(e: ScalarExpr, rows: list[tuple[object, ...]]) -> None:
+    """The compiled batch gives the evaluator's values; if some row fails, the batch raises
+    and row by row (as ``guarded`` re-evaluates) each row gives exactly the evaluator's value
+    or error."""
+    want = run_ref(e, rows)
+    if isinstance(want, type):
+        with pytest.raises(errors.PymzError):
+            run_vec(e, rows, 2)
+        for row in rows:
+            one = run_ref(e, [row])
+            if isinstance(one, type):
+                with pytest.raises(one):
+                    run_vec(e, [row], 2)
+            else:
+                assert run_vec(e, [row], 2) == one
+    else:
+        assert run_vec(e, rows, 2) == want
+
+
 def exprs() -> st.SearchStrategy[ScalarExpr]:
     leaves: list[ScalarExpr] = [ColumnRef(0), ColumnRef(1), Literal(3, T.INT8),
                                 Literal(None, T.INT8), Literal(0, T.INT8)]
@@ -63,21 +82,7 @@ def exprs() -> st.SearchStrategy[ScalarExpr]:
 @given(exprs(), st.lists(st.tuples(st.sampled_from(INTS), st.sampled_from(INTS)),
                          min_size=1, max_size=6))
 def test_vectorised_int8_matches_evaluator(e: ScalarExpr, rows: list[tuple[object, ...]]) -> None:
-    want = run_ref(e, rows)
-    if isinstance(want, type):
-        # Some row fails: the batch raises, and row by row (as ``guarded`` re-evaluates)
-        # each row gives exactly the evaluator's value or error.
-        with pytest.raises(errors.PymzError):
-            run_vec(e, rows, 2)
-        for row in rows:
-            one = run_ref(e, [row])
-            if isinstance(one, type):
-                with pytest.raises(one):
-                    run_vec(e, [row], 2)
-            else:
-                assert run_vec(e, [row], 2) == one
-    else:
-        assert run_vec(e, rows, 2) == want
+    matches_evaluator(e, rows)
 
 
 def test_int4_overflow_and_division() -> None:
@@ -257,19 +262,7 @@ def test_vectorised_float8_matches_evaluator(e: ScalarExpr,
                                              rows: list[tuple[object, ...]]) -> None:
     """float8 arithmetic runs as numpy operations; values, overflow (22003) and division by
     zero (22012) must be exactly the evaluator's, over native, mixed and NULL columns."""
-    want = run_ref(e, rows)
-    if isinstance(want, type):
-        with pytest.raises(errors.PymzError):
-            run_vec(e, rows, 2)
-        for row in rows:
-            one = run_ref(e, [row])
-            if isinstance(one, type):
-                with pytest.raises(one):
-                    run_vec(e, [row], 2)
-            else:
-                assert run_vec(e, [row], 2) == one
-    else:
-        assert run_vec(e, rows, 2) == want
+    matches_evaluator(e, rows)
 
 
 def test_float_arith_over_decimals_and_huge_ints_takes_the_exact_path() -> None:

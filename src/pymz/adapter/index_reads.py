@@ -32,6 +32,9 @@ _TEXT_TYPES = frozenset({ScalarType.TEXT, ScalarType.VARCHAR})
 MAX_LOOKUP_KEYS = 1024
 
 
+_NO = object()  # "not a usable key value"
+
+
 def _value(node: exp.Expr, col: Column, params: Sequence[object | None]) -> object:
     """The key value ``node`` denotes for ``col``, or ``_NO`` when it is not a plain literal
     or parameter of the stored type."""
@@ -56,8 +59,6 @@ def _value(node: exp.Expr, col: Column, params: Sequence[object | None]) -> obje
         return sign * int(node.this)
     return _NO
 
-
-_NO = object()
 
 
 def _ident(node: exp.Expr) -> str:

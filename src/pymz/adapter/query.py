@@ -273,8 +273,7 @@ class QueryRunner:
         if found is None:
             return None
         item = found[0]
-        index = next((i for i in self._catalog.indexes.values()
-                      if i.on_id == item.id and i.cluster_id == cluster.id), None)
+        index = self._indexes_on(cluster.id).get(item.id)
         if index is None:
             return None
         shape = await self.describe(session, sql, [])

@@ -33,7 +33,7 @@ from pymz.compute_client.peek_plan import (
     encode_result,
 )
 from pymz.errors import InternalError, PymzError
-from pymz.persist import PersistClient, SinceViolationError
+from pymz.persist import PersistClient, ShardState, SinceViolationError
 from pymz.persist.client import snapshot_batches
 from pymz.persist.frontier import less_than_frontier
 from pymz.repr.types import Column, ScalarType
@@ -138,11 +138,12 @@ class SnapshotPeekExecutor:
         """The Arrow IPC result of ``plan`` at ``timestamp``; raises PymzError on failure."""
         relations: list[RelationSnapshot] = []
         for imp in plan.imports:
-            await self._await_upper(imp.shard_id, timestamp)
-            relations.append(await asyncio.to_thread(self._read_import_sync, imp, timestamp))
+            state = await self._readable_state(imp, imp.shard_id, timestamp)
+            relations.append(
+                await asyncio.to_thread(self._read_import_sync, imp, timestamp, state))
             if imp.errors_shard_id:
-                await self._await_upper(imp.errors_shard_id, timestamp)
-                await asyncio.to_thread(self._check_errors_sync, imp, timestamp)
+                errs = await self._readable_state(imp, imp.errors_shard_id, timestamp)
+                await asyncio.to_thread(self._check_errors_sync, imp, timestamp, errs)
         relations.extend(plan.inline_relations)
         result = await self._execute(plan, relations)
         columns, rows = conform(result, plan.result_columns)
@@ -150,44 +151,44 @@ class SnapshotPeekExecutor:
 
     # -- persist ------------------------------------------------------------------------------
 
-    async def _await_upper(self, shard_id: str, ts: int) -> None:
-        """Wait (bounded by ``upper_wait_s``) until ``shard_id`` is complete past ``ts``,
-        woken by this process's sinks and environmentd's table hints when a notifier is set,
-        else polling. Errors (missing shard, since past ``ts``, time-out) are left to the
-        synchronous read that follows, which checks the same conditions."""
+    async def _readable_state(self, imp: ShardImport, shard_id: str, ts: int) -> ShardState:
+        """The state of ``shard_id`` (``imp``'s data or errors shard) once it is complete
+        past ``ts``: woken by this process's sinks and environmentd's table hints when a
+        notifier is set, else polling, for at most ``upper_wait_s``. A missing data shard
+        is an error; a missing errors shard is waited for (the view's sink creates it)."""
         client = self._persist()
+        errors_shard = shard_id == imp.errors_shard_id
         deadline = time.monotonic() + self.upper_wait_s
-        while time.monotonic() < deadline:
+        while True:
             woken = self.notifier.event(shard_id) if self.notifier is not None else None
             state = await asyncio.to_thread(client.shard_state, shard_id)
-            if state.seqno < 0 or state.since > ts or less_than_frontier(ts, state.upper):
-                return  # readable, or an error the read reports
+            if state.seqno < 0 and not errors_shard:
+                raise InternalError(
+                    f"persist shard {shard_id} of {imp.schema}.{imp.name} does not exist"
+                )
+            if state.seqno >= 0 and state.since > ts:
+                raise invalid_timestamp(ts, imp, state.since)
+            if state.seqno >= 0 and less_than_frontier(ts, state.upper):
+                return state
+            if time.monotonic() > deadline:
+                if errors_shard:
+                    raise InternalError(
+                        f"timed out waiting for the errors of {imp.schema}.{imp.name} "
+                        f"(shard {shard_id}) to become readable at {ts}")
+                raise InternalError(
+                    f"timed out waiting for {imp.schema}.{imp.name} (shard {shard_id}) "
+                    f"to become readable at {ts}",
+                    detail=f"its upper is {state.upper}",
+                )
             if woken is not None:
                 await ShardNotifier.wait(woken, self.poll_s)
             else:
                 await asyncio.sleep(self.poll_s)
 
-    def _read_import_sync(self, imp: ShardImport, ts: int) -> RelationSnapshot:
-        # Runs in a worker thread; polling sleeps there too, so one thread hop per import.
+    def _read_import_sync(self, imp: ShardImport, ts: int, state: ShardState
+                          ) -> RelationSnapshot:
+        # Runs in a worker thread; ``state`` is complete past ``ts``.
         client = self._persist()
-        deadline = time.monotonic() + self.upper_wait_s
-        while True:
-            state = client.shard_state(imp.shard_id)
-            if state.seqno < 0:
-                raise InternalError(
-                    f"persist shard {imp.shard_id} of {imp.schema}.{imp.name} does not exist"
-                )
-            if state.since > ts:
-                raise invalid_timestamp(ts, imp, state.since)
-            if less_than_frontier(ts, state.upper):
-                break
-            if time.monotonic() > deadline:
-                raise InternalError(
-                    f"timed out waiting for {imp.schema}.{imp.name} (shard {imp.shard_id}) "
-                    f"to become readable at {ts}",
-                    detail=f"its upper is {state.upper}",
-                )
-            time.sleep(self.poll_s)
         batches = snapshot_batches(state, ts)
         keys = tuple(b.key for b in batches)
         # Complete: no batch holds a time after ts, so the contents depend on the keys alone.
@@ -222,24 +223,11 @@ class SnapshotPeekExecutor:
                 self._rows.popitem(last=False)
         return RelationSnapshot(imp.schema, imp.name, imp.columns, rows, version=version)
 
-    def _check_errors_sync(self, imp: ShardImport, ts: int) -> None:
-        """Raise the materialized view's error if one is live at ``ts`` (its errors shard
-        read at ``ts``, once complete there)."""
+    def _check_errors_sync(self, imp: ShardImport, ts: int, state: ShardState) -> None:
+        """Raise the materialized view's error if one is live at ``ts`` (its errors shard,
+        ``state`` complete past ``ts``)."""
         client = self._persist()
         shard = imp.errors_shard_id
-        deadline = time.monotonic() + self.upper_wait_s
-        while True:
-            state = client.shard_state(shard)
-            # A view's sink creates its errors shard when it starts: until then, wait.
-            if state.seqno >= 0 and state.since > ts:
-                raise invalid_timestamp(ts, imp, state.since)
-            if state.seqno >= 0 and less_than_frontier(ts, state.upper):
-                break
-            if time.monotonic() > deadline:
-                raise InternalError(
-                    f"timed out waiting for the errors of {imp.schema}.{imp.name} "
-                    f"(shard {shard}) to become readable at {ts}")
-            time.sleep(self.poll_s)
         try:
             updates = client.snapshot(shard, ERROR_COLUMNS, ts, state=state)
         except SinceViolationError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -291,24 +291,32 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
         return []
 
     async def _run_index_peek(self, peek: Peek, connection: int) -> None:
+        async def rows() -> bytes:
+            if self.process != 0:
+                return encode_result((), [], peek.timestamp)
+            running = self._running_with(peek.target_id)
+            if running is None:
+                if any(peek.target_id in key for key in self.dataflows):
+                    raise PymzError(PEEK_UNSUPPORTED, sqlstate="0A000")
+                raise InternalError(f"index {peek.target_id} is not installed")
+            wait_s = self.peek_executor.upper_wait_s
+            return await running.peek(peek.target_id, peek.timestamp, wait_s)
+
+        await self._answer_peek(peek, connection, rows(), "index peek")
+
+    async def _answer_peek(self, peek: Peek, connection: int, rows: Awaitable[bytes],
+                           what: str) -> None:
+        """Await ``rows`` and send the peek's response (rows, or the error as a PeekError)
+        to the controller that asked, unless it was replaced meanwhile."""
         resp = PeekResponse(uuid=peek.uuid)
         try:
-            if self.process != 0:
-                resp.rows = encode_result((), [], peek.timestamp)
-            else:
-                running = self._running_with(peek.target_id)
-                if running is None:
-                    if any(peek.target_id in key for key in self.dataflows):
-                        raise PymzError(PEEK_UNSUPPORTED, sqlstate="0A000")
-                    raise InternalError(f"index {peek.target_id} is not installed")
-                wait_s = self.peek_executor.upper_wait_s
-                resp.rows = await running.peek(peek.target_id, peek.timestamp, wait_s)
+            resp.rows = await rows
         except asyncio.CancelledError:
             raise
         except PymzError as e:
             resp.error.CopyFrom(_peek_error(e))
         except Exception as e:
-            log.exception("index peek %s failed", peek.uuid)
+            log.exception("%s %s failed", what, peek.uuid)
             resp.error.CopyFrom(peek_error(f"peek failed: {e}"))
         finally:
             if self._peeks.get(peek.uuid) is asyncio.current_task():
@@ -324,28 +332,16 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
         return [ComputeResponse(peek_response=PeekResponse(uuid=uuid, canceled=True))]
 
     async def _run_peek(self, peek: Peek, connection: int) -> None:
-        resp = PeekResponse(uuid=peek.uuid)
-        try:
+        async def rows() -> bytes:
             plan = decode_plan(peek.plan_json)
             if self.process != 0:
                 # Only process 0 reads and computes; the controller concatenates the answers
                 # of every process of a replica, so the others contribute nothing.
-                resp.rows = encode_result(plan.result_columns, [], peek.timestamp)
-            else:
-                plan = await self._read_index_imports(plan, peek.timestamp)
-                resp.rows = await self.peek_executor.run(plan, peek.timestamp)
-        except asyncio.CancelledError:
-            raise
-        except PymzError as e:
-            resp.error.CopyFrom(_peek_error(e))
-        except Exception as e:
-            log.exception("peek %s failed", peek.uuid)
-            resp.error.CopyFrom(peek_error(f"peek failed: {e}"))
-        finally:
-            if self._peeks.get(peek.uuid) is asyncio.current_task():
-                del self._peeks[peek.uuid]
-        if connection == self.connections and self.emit is not None:
-            self.emit(ComputeResponse(peek_response=resp))
+                return encode_result(plan.result_columns, [], peek.timestamp)
+            plan = await self._read_index_imports(plan, peek.timestamp)
+            return await self.peek_executor.run(plan, peek.timestamp)
+
+        await self._answer_peek(peek, connection, rows(), "peek")
 
     async def _read_index_imports(self, plan: SnapshotQueryPlan,
                                   timestamp: int) -> SnapshotQueryPlan:

@@ -383,12 +383,12 @@ def _aggregate(a: r.Aggregate, rows: list[tuple[Row, int]], schema: r.Schema, en
         x = eval_scalar(a.extra[0], row, env) if a.extra else None
         values.extend([v] * d)
         extras.extend([x] * d)
-    keep_nulls = a.func in ("jsonb_agg", "array_agg")
-    pairs = [(v, x) for v, x in zip(values, extras, strict=True) if keep_nulls or v is not None]
-    if a.distinct:
-        pairs = list(dict.fromkeys(pairs))
-    vals = [v for v, _ in pairs]
     f = a.func
+    if f not in ("count", "sum", "min", "max"):
+        return basic_aggregate(f, a.distinct, list(zip(values, extras, strict=True)))
+    vals = [v for v in values if v is not None]
+    if a.distinct:
+        vals = list(dict.fromkeys(vals))
     if f == "count":
         return len(vals)
     if not vals:
@@ -403,25 +403,36 @@ def _aggregate(a: r.Aggregate, rows: list[tuple[Row, int]], schema: r.Schema, en
         return total
     if f == "min":
         return min(vals)  # type: ignore[type-var]
-    if f == "max":
-        return max(vals)  # type: ignore[type-var]
-    if f == "bool_and":
+    return max(vals)  # type: ignore[type-var]
+
+
+def basic_aggregate(func: str, distinct: bool, pairs: list[tuple[object, object]]) -> object:
+    """bool_and/bool_or/string_agg/jsonb_agg/array_agg over ``(value, separator)`` pairs
+    (one per input row); shared with the dataflow's per-group recomputation."""
+    if func not in ("jsonb_agg", "array_agg"):
+        pairs = [p for p in pairs if p[0] is not None]
+    if distinct:
+        pairs = list(dict.fromkeys(pairs))
+    if not pairs:
+        return None
+    vals = [v for v, _ in pairs]
+    if func == "bool_and":
         return all(vals)
-    if f == "bool_or":
+    if func == "bool_or":
         return any(vals)
     # Order-sensitive aggregates without ORDER BY: PostgreSQL leaves the order unspecified;
-    # sorting makes the oracle deterministic.
+    # sorting makes the result deterministic.
     pairs.sort(key=lambda p: _NULL_LAST((p[0],)))
-    if f == "string_agg":
+    if func == "string_agg":
         out = str(pairs[0][0])
         for v, sep in pairs[1:]:
             out += ("" if sep is None else str(sep)) + str(v)
         return out
-    if f == "jsonb_agg":
+    if func == "jsonb_agg":
         return _json_text([_json_value(v) for v, _ in pairs])
-    if f == "array_agg":
+    if func == "array_agg":
         return tuple(v for v, _ in pairs)
-    raise errors.UndefinedFunction(f"function {f} does not exist")
+    raise errors.UndefinedFunction(f"function {func} does not exist")
 
 
 def _freeze(row: Sequence[object]) -> Row:

@@ -107,6 +107,16 @@ def find_aggs(node: exp.Expr) -> list[exp.Expr]:
     return out
 
 
+def avg_of(total: ColumnRef, count: ColumnRef, schema: r.Schema) -> ScalarExpr:
+    """avg = sum / count (NULL for no rows): float8 for float sums, numeric otherwise (the
+    sum of integers or numerics), as in PostgreSQL."""
+    s = scalar_type(total, schema)
+    rt = T.FLOAT8 if s.scalar in (T.FLOAT4, T.FLOAT8) else T.NUMERIC
+    return If(Call("eq", (count, Literal(0, T.INT8)), T.BOOL), Literal(None, rt),
+              Call("div", (coerce(total, s, rt, explicit=True), Call("cast", (count,), rt)),
+                   rt))
+
+
 def find_windows(node: exp.Expr) -> list[exp.Window]:
     """Window function calls in ``node``, not looking inside subqueries."""
     out: list[exp.Window] = []
@@ -272,14 +282,7 @@ class ScalarPlanner:
         cols = [ColumnRef(g.agg_index(a)) for a in parts]
         if kind == "plain":
             return cols[0]
-        # avg = sum / count; integer and numeric inputs give numeric, as in PostgreSQL.
-        in_t = scalar_type(parts[0].expr, g.pre_schema).scalar
-        rt = T.FLOAT8 if in_t in (T.FLOAT4, T.FLOAT8) else T.NUMERIC
-        s = scalar_type(cols[0], b.rel.schema)
-        total = coerce(cols[0], s, rt, explicit=True)
-        count = Call("cast", (cols[1],), rt)
-        return If(Call("eq", (cols[1], Literal(0, T.INT8)), T.BOOL), Literal(None, rt),
-                  Call("div", (total, count), rt))
+        return avg_of(cols[0], cols[1], b.rel.schema)
 
     # --- the cases ------------------------------------------------------------------------
 

@@ -15,13 +15,10 @@ from sqlglot import exp
 
 from pymz import errors
 from pymz.expr import relation as r
-from pymz.expr.plan_scalar import agg_name
+from pymz.expr.plan_scalar import agg_name, avg_of
 from pymz.expr.plan_scope import Block
 from pymz.expr.plan_types import coerce
-from pymz.expr.scalar import Call, ColumnRef, If, Literal, ScalarExpr, scalar_type
-from pymz.repr import ScalarType
-
-T = ScalarType
+from pymz.expr.scalar import ColumnRef, ScalarExpr
 
 _RANKING: dict[type[exp.Expr], str] = {
     exp.RowNumber: "row_number", exp.Rank: "rank", exp.DenseRank: "dense_rank",
@@ -86,7 +83,8 @@ class WindowPlanner:
         assert b.windows is not None
         for sql, kind, idx in results:
             cols = [ColumnRef(base + i) for i in idx]
-            b.windows[sql] = cols[0] if kind == "plain" else self._avg(cols, b)
+            b.windows[sql] = cols[0] if kind == "plain" else avg_of(cols[0], cols[1],
+                                                                       b.rel.schema)
 
     def _calls(self, w: exp.Window, b: Block) -> tuple[str, list[r.WindowCall]]:
         fn = w.this
@@ -121,14 +119,3 @@ class WindowPlanner:
                                              "functions")
         kind, parts = self.aggregate_parts(fn, b)  # type: ignore[attr-defined]
         return kind, [r.WindowCall("aggregate", a.func, agg=a) for a in parts]
-
-    @staticmethod
-    def _avg(cols: list[ColumnRef], b: Block) -> ScalarExpr:
-        """avg = sum / count, typed as the aggregate avg (numeric, or float8 for floats)."""
-        schema = b.rel.schema
-        s = scalar_type(cols[0], schema)
-        rt = T.FLOAT8 if s.scalar in (T.FLOAT4, T.FLOAT8) else T.NUMERIC
-        total = coerce(cols[0], s, rt, explicit=True)
-        count = Call("cast", (cols[1],), rt)
-        return If(Call("eq", (cols[1], Literal(0, T.INT8)), T.BOOL), Literal(None, rt),
-                  Call("div", (total, count), rt))

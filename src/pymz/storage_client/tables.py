@@ -210,25 +210,22 @@ class TableWriter:
         floor = self._read_floor()
         for f in followed:
             upper = f.hold.upper()
-            if upper is None:
-                continue
-            target = upper - 1 - self._window
-            if floor is not None:
-                target = min(target, floor)
-            if target > f.since:
-                f.hold.downgrade_since(target)
-                f.since = target
-            else:
-                f.hold.maybe_heartbeat()
+            if upper is not None:
+                f.since = self._hold_behind(f.hold, f.since, upper, floor)
         for handle in list(self._tables.values()):
-            target = handle.upper - 1 - self._window
-            if floor is not None:
-                target = min(target, floor)
-            if target > handle.since:
-                handle.hold.downgrade_since(target)
-                handle.since = target
-            else:
-                handle.hold.maybe_heartbeat()
+            handle.since = self._hold_behind(handle.hold, handle.since, handle.upper, floor)
+
+    def _hold_behind(self, hold: ReadHandle, since: int, upper: int, floor: int | None) -> int:
+        """Move ``hold`` to ``compaction_window_ms`` behind ``upper`` (never past ``floor``,
+        never back); returns its since."""
+        target = upper - 1 - self._window
+        if floor is not None:
+            target = min(target, floor)
+        if target > since:
+            hold.downgrade_since(target)
+            return target
+        hold.maybe_heartbeat()
+        return since
 
     def frontiers(self) -> dict[str, tuple[int, int]]:
         """table id -> (since, upper) as this writer last set them."""

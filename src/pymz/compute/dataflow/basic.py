@@ -17,59 +17,6 @@ from pymz.compute.dataflow.reduce import _TimeOrdered
 from pymz.errors import PymzError
 
 Row = tuple[Any, ...]
-# Given one group's rows with (positive) multiplicities, the aggregate values.
-GroupFn = Callable[[list[tuple[Row, int]]], Sequence[Any]]
-
-
-class BasicReduce(_TimeOrdered):
-    """GROUP BY ``key``; output ``key columns + fn(group rows)`` (``naggs`` values).
-
-    A group exists while its row count is positive. A group with a negative multiplicity is
-    reported into ``errs`` (XX000) while negative, and produces no output.
-    """
-
-    name = "basic_reduce"
-
-    def __init__(self, src: Operator, key: Sequence[int], fn: GroupFn, naggs: int) -> None:
-        super().__init__(src, len(key) + naggs)
-        self.key = tuple(key)
-        self.fn = fn
-        self.groups: dict[Row, Counter[Row]] = {}
-        self.shown: dict[Row, Row] = {}
-
-    def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
-        was_negative: dict[Row, bool] = {}
-        for r, d in zip(rows, diffs, strict=True):
-            k = tuple(r[i] for i in self.key)
-            g = self.groups.setdefault(k, Counter())
-            if k not in was_negative:
-                was_negative[k] = any(m < 0 for m in g.values())
-            g[r] += d
-            if g[r] == 0:
-                del g[r]
-        out: list[tuple[Row, int]] = []
-        for k, was in was_negative.items():
-            g = self.groups.get(k, Counter())
-            neg = any(m < 0 for m in g.values())
-            self.negative(t, "reduce", was=was, now=neg)
-            new = None
-            if g and not neg:
-                new = (*k, *self.fn(list(g.items())))
-            old = self.shown.get(k)
-            if old != new:
-                if old is not None:
-                    out.append((old, -1))
-                if new is not None:
-                    out.append((new, 1))
-            if new is None:
-                self.shown.pop(k, None)
-            else:
-                self.shown[k] = new
-            if not g:
-                self.groups.pop(k, None)
-        return out
-
-
 # Given one group's rows with (positive) multiplicities, its output rows (with repeats).
 GroupRowsFn = Callable[[list[tuple[Row, int]]], list[Row]]
 
@@ -83,10 +30,12 @@ class GroupMap(_TimeOrdered):
 
     name = "group_map"
 
-    def __init__(self, src: Operator, key: Sequence[int], fn: GroupRowsFn, arity: int) -> None:
+    def __init__(self, src: Operator, key: Sequence[int], fn: GroupRowsFn, arity: int, *,
+                 what: str = "window") -> None:
         super().__init__(src, arity)
         self.key = tuple(key)
         self.fn = fn
+        self.what = what
         self.groups: dict[Row, Counter[Row]] = {}
         self.shown: dict[Row, Counter[Row]] = {}
         self.failed: dict[Row, PymzError] = {}
@@ -109,7 +58,7 @@ class GroupMap(_TimeOrdered):
         for k, was in was_negative.items():
             g = self.groups.get(k, Counter())
             neg = any(m < 0 for m in g.values())
-            self.negative(t, "window", was=was, now=neg)
+            self.negative(t, self.what, was=was, now=neg)
             new: Counter[Row] = Counter()
             error: PymzError | None = None
             if g and not neg:
@@ -135,3 +84,27 @@ class GroupMap(_TimeOrdered):
             if not g:
                 self.groups.pop(k, None)
         return out
+
+
+# Given one group's rows with (positive) multiplicities, the aggregate values.
+GroupFn = Callable[[list[tuple[Row, int]]], Sequence[Any]]
+
+
+class BasicReduce(GroupMap):
+    """GROUP BY ``key``; output ``key columns + fn(group rows)`` (``naggs`` values): a
+    :class:`GroupMap` with one output row per group.
+
+    A group exists while its row count is positive. A group with a negative multiplicity is
+    reported into ``errs`` (XX000) while negative, and produces no output.
+    """
+
+    name = "basic_reduce"
+
+    def __init__(self, src: Operator, key: Sequence[int], fn: GroupFn, naggs: int) -> None:
+        cols = tuple(key)
+
+        def one_row(rows: list[tuple[Row, int]]) -> list[Row]:
+            k = tuple(rows[0][0][i] for i in cols)
+            return [(*k, *fn(rows))]
+
+        super().__init__(src, cols, one_row, len(cols) + naggs, what="reduce")

@@ -174,7 +174,7 @@ class Reduce(_TimeOrdered):
             g = groups.get(k)
             if g is None:
                 g = groups[k] = _Group(len(aggs))
-            before_row, before_count = self._output(k, g), g.count
+            before = (self._output(k, g), g.count)
             c = counts[j]
             g.count += c
             for i, a in enumerate(aggs):
@@ -182,16 +182,24 @@ class Reduce(_TimeOrdered):
                     g.nn[i] += c  # native columns hold no NULLs
                     if a.kind == "sum":
                         g.sums[i] += agg_sums[i][j]
-            self.negative(t, "reduce", was=before_count < 0, now=g.count < 0)
-            after = self._output(k, g)
-            if before_row != after:
-                if before_row is not None:
-                    out.append((before_row, -1))
-                if after is not None:
-                    out.append((after, 1))
-            if g.count == 0 and not any(g.nn):
-                del groups[k]
+            self._changed(t, k, before, out)
         return out
+
+    def _changed(self, t: int, k: Row, before: tuple[Row | None, int],
+                 out: list[tuple[Row, int]]) -> None:
+        """Emit group ``k``'s output change since ``before`` (its output row and count),
+        track its error state, forget it when empty."""
+        before_row, before_count = before
+        g = self.groups[k]
+        self.negative(t, "reduce", was=before_count < 0, now=g.count < 0)
+        after = self._output(k, g)
+        if before_row != after:
+            if before_row is not None:
+                out.append((before_row, -1))
+            if after is not None:
+                out.append((after, 1))
+        if g.count == 0 and not any(g.nn):
+            del self.groups[k]
 
     def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
         key, aggs, groups = self.key, self.aggs, self.groups
@@ -219,17 +227,8 @@ class Reduce(_TimeOrdered):
                         e = g.vals[i] = _Extremum(a.kind == "max")
                     e.add(v, d)
         out: list[tuple[Row, int]] = []
-        for k, (before_row, before_count) in old.items():
-            g = groups[k]
-            self.negative(t, "reduce", was=before_count < 0, now=g.count < 0)
-            after = self._output(k, g)
-            if before_row != after:
-                if before_row is not None:
-                    out.append((before_row, -1))
-                if after is not None:
-                    out.append((after, 1))
-            if g.count == 0 and not any(g.nn):
-                del groups[k]
+        for k, before in old.items():
+            self._changed(t, k, before, out)
         return out
 
 

@@ -13,21 +13,19 @@ columns``. Then:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pymz import errors
 from pymz.compute.dataflow import Agg, Distinct, Operator, Project
 from pymz.compute.dataflow import Reduce as DReduce
 from pymz.compute.dataflow.basic import BasicReduce
 from pymz.compute.render.ops import MapN
 from pymz.compute.render.scalar import Cols, compile_scalar
 from pymz.expr import relation as r
-from pymz.expr.evaluate import order_key
+from pymz.expr.evaluate import basic_aggregate
 from pymz.expr.funcs import INT_TYPES, check_int
 from pymz.repr import ScalarType
 
@@ -36,7 +34,6 @@ if TYPE_CHECKING:
 
 ACCUMULABLE = ("count", "sum", "min", "max")
 Row = tuple[Any, ...]
-_NULLS_LAST = order_key(())
 
 
 def render_reduce(rd: Renderer, e: r.Reduce) -> Operator:
@@ -144,47 +141,6 @@ def _basic_fn(layout: Sequence[tuple[r.Aggregate, int, int | None]]
         for a, vpos, xpos in layout:
             pairs = [(row[vpos], None if xpos is None else row[xpos])
                      for row, m in rows for _ in range(m)]
-            out.append(basic_value(a.func, a.distinct, pairs))
+            out.append(basic_aggregate(a.func, a.distinct, pairs))
         return out
     return fn
-
-
-def basic_value(func: str, distinct: bool, pairs: list[tuple[Any, Any]]) -> Any:
-    """One group's aggregate, exactly as the reference evaluator computes it."""
-    if func not in ("jsonb_agg", "array_agg"):
-        pairs = [p for p in pairs if p[0] is not None]
-    if distinct:
-        pairs = list(dict.fromkeys(pairs))
-    if not pairs:
-        return None
-    vals = [v for v, _ in pairs]
-    if func == "bool_and":
-        return all(vals)
-    if func == "bool_or":
-        return any(vals)
-    # Order-sensitive aggregates without ORDER BY: sorted, like the evaluator.
-    pairs.sort(key=lambda p: _NULLS_LAST((p[0],)))
-    if func == "string_agg":
-        s = str(pairs[0][0])
-        for v, sep in pairs[1:]:
-            s += ("" if sep is None else str(sep)) + str(v)
-        return s
-    if func == "jsonb_agg":
-        return _json_text([_json_value(v) for v, _ in pairs])
-    if func == "array_agg":
-        return tuple(v for v, _ in pairs)
-    raise errors.UndefinedFunction(f"function {func} does not exist")
-
-
-def _json_value(v: object) -> object:
-    if v is None or isinstance(v, bool | int | str | float | Decimal):
-        return v
-    return str(v)
-
-
-def _json_text(v: object) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(_json_text(x) for x in v) + "]"
-    if isinstance(v, Decimal):
-        return str(v)
-    return json.dumps(v)
