@@ -17,6 +17,7 @@ from pymz.expr.optimize import (
     push_projections,
 )
 from pymz.expr.scalar import TRUE, Call, ColumnRef, Literal
+from pymz.expr.semijoin import remove_self_semijoins
 from pymz.repr import Column, ScalarType
 
 T = ScalarType
@@ -85,6 +86,25 @@ def test_push_projections_narrows_join_inputs() -> None:
     assert "add" in repr(got) and repr(got).count("Call(func='add'") == 1
 
 
+def test_remove_self_semijoins_drops_only_joins_with_own_distinct_values() -> None:
+    distinct_x = r.Reduce(r.Project(A, (0,)), (0,))
+    # a ⋈ DISTINCT a.x on x: a, with x repeated in the join input's place.
+    got = remove_self_semijoins(r.Join((distinct_x, A), (((0, 0), (1, 0)),)))
+    assert got == r.Project(A, (0, 0, 1))
+    # Through a Let binding and a filter on the other side.
+    let = r.Let("l", distinct_x, r.Join(
+        (r.Filter(A, (call("gt", ColumnRef(1), i4(1)),)), r.Get("l", distinct_x.schema)),
+        (((0, 0), (1, 0)),)))
+    got = remove_self_semijoins(let)
+    assert not isinstance(got, r.Let) and "Join" not in repr(got)
+    # Not the same relation, not the same column, or the distinct side filtered: kept.
+    for e in (r.Join((distinct_x, B), (((0, 0), (1, 0)),)),
+              r.Join((distinct_x, A), (((0, 0), (1, 1)),)),
+              r.Join((r.Reduce(r.Project(r.Filter(A, (call("gt", ColumnRef(1), i4(1)),)),
+                                         (0,)), (0,)), A), (((0, 0), (1, 0)),))):
+        assert remove_self_semijoins(e) == e
+
+
 QUERIES = [
     "select a.x, b.z from a, b where a.x = b.x and a.y > 1 and b.z < 3",
     "select a.y, count(*) from a left join b on a.x = b.x group by a.y having a.y > 0",
@@ -92,12 +112,19 @@ QUERIES = [
     "select y + 1 from a where exists (select 1 from b where b.z = a.x) and false",
     "select x from a union all select z from b where z is not null",
     "select q.x, q.n from (select x, count(*) as n from b group by x) q where q.x > 1",
+    # Joins with a relation's own distinct values (removed by remove_self_semijoins).
+    "select p.x, t.y from (select distinct x from a) p, lateral (select y from a a2 "
+    "where a2.x = p.x order by y desc limit 1) t",
+    "select a.x, a.y from a join (select distinct x from a) d on a.x = d.x",
+    "select a.y, d.x from (select distinct x from a where y > 1) d join a on a.x = d.x",
+    "select s.x, s.n from (select distinct x from a) d join "
+    "(select x, count(*) as n from a where y < 3 group by x) s on s.x = d.x",
 ]
 
 
 @pytest.mark.parametrize("sql", QUERIES)
 @pytest.mark.parametrize("opt", [fold_constants, extract_join_equivalences, push_predicates,
-                                 push_projections, optimize])
+                                 push_projections, remove_self_semijoins, optimize])
 def test_passes_preserve_results(sql: str, opt: object) -> None:
     tables = {"a": ("a", A.columns), "b": ("b", B.columns)}
     q = plan(sql, lambda parts: tables.get(parts[-1]))

@@ -11,6 +11,8 @@ runs them in a fixed order.
   inputs, and below Reduce when they only use grouping keys.
 - :func:`push_projections`: keep only the columns consumers use (narrowing Maps, Joins and
   Gets' consumers).
+- :func:`~pymz.expr.semijoin.remove_self_semijoins`: drop joins of a relation with its own
+  distinct key values (what decorrelation leaves behind).
 """
 
 from __future__ import annotations
@@ -36,39 +38,11 @@ from pymz.expr.scalar import (
     substitute,
     transform,
 )
+from pymz.expr.semijoin import remove_self_semijoins
 from pymz.repr import ScalarType
 
 Pass = Callable[[r.RelationExpr], r.RelationExpr]
-
-
-def rebuild(e: r.RelationExpr, f: Pass) -> r.RelationExpr:
-    """``e`` with ``f`` applied to each direct input."""
-    if isinstance(e, r.Constant | r.Get):
-        return e
-    if isinstance(e, r.Let):
-        return r.Let(e.id, f(e.value), f(e.body))
-    if isinstance(e, r.Join):
-        return r.Join(tuple(f(i) for i in e.inputs), e.equivalences)
-    if isinstance(e, r.Union):
-        return r.Union(tuple(f(i) for i in e.inputs))
-    if isinstance(e, r.Map):
-        return r.Map(f(e.input), e.scalars, e.names)
-    if isinstance(e, r.Filter):
-        return r.Filter(f(e.input), e.predicates)
-    if isinstance(e, r.Project):
-        return r.Project(f(e.input), e.outputs)
-    if isinstance(e, r.FlatMap):
-        return r.FlatMap(f(e.input), e.func, e.args, e.columns)
-    if isinstance(e, r.Reduce):
-        return r.Reduce(f(e.input), e.group_key, e.aggregates)
-    if isinstance(e, r.TopK):
-        return r.TopK(f(e.input), e.group_key, e.order_by, e.limit, e.offset)
-    if isinstance(e, r.Window):
-        return r.Window(f(e.input), e.partition, e.order_by, e.calls)
-    if isinstance(e, r.Negate):
-        return r.Negate(f(e.input))
-    assert isinstance(e, r.Threshold)
-    return r.Threshold(f(e.input))
+rebuild = r.rebuild
 
 
 def bottom_up(f: Pass) -> Pass:
@@ -384,6 +358,7 @@ def optimize(e: r.RelationExpr) -> r.RelationExpr:
         e = extract_join_equivalences(e)
         e = fold_constants(e)
         e = fold_constants(push_projections(e))
+        e = remove_self_semijoins(e)
         if e == before:
             break
     return e

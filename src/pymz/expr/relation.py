@@ -9,6 +9,7 @@ is what lets outer joins and decorrelation join on possibly-NULL keys.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -344,3 +345,32 @@ class PlannedQuery:
             for n, i in zip(self.names, self.finishing.project, strict=True)
         )
 
+
+def rebuild(e: RelationExpr, f: Callable[[RelationExpr], RelationExpr]) -> RelationExpr:
+    """``e`` with ``f`` applied to each direct input."""
+    if isinstance(e, Constant | Get):
+        return e
+    if isinstance(e, Let):
+        return Let(e.id, f(e.value), f(e.body))
+    if isinstance(e, Join):
+        return Join(tuple(f(i) for i in e.inputs), e.equivalences)
+    if isinstance(e, Union):
+        return Union(tuple(f(i) for i in e.inputs))
+    if isinstance(e, Map):
+        return Map(f(e.input), e.scalars, e.names)
+    if isinstance(e, Filter):
+        return Filter(f(e.input), e.predicates)
+    if isinstance(e, Project):
+        return Project(f(e.input), e.outputs)
+    if isinstance(e, FlatMap):
+        return FlatMap(f(e.input), e.func, e.args, e.columns)
+    if isinstance(e, Reduce):
+        return Reduce(f(e.input), e.group_key, e.aggregates)
+    if isinstance(e, TopK):
+        return TopK(f(e.input), e.group_key, e.order_by, e.limit, e.offset)
+    if isinstance(e, Window):
+        return Window(f(e.input), e.partition, e.order_by, e.calls)
+    if isinstance(e, Negate):
+        return Negate(f(e.input))
+    assert isinstance(e, Threshold)
+    return Threshold(f(e.input))

@@ -42,8 +42,9 @@ from pymz.compute.dataflow.ops import (
     TemporalFilter,
     Union,
 )
-from pymz.compute.dataflow.reduce import Agg, Distinct, Order, Reduce, Threshold, TopK
+from pymz.compute.dataflow.reduce import Agg, Distinct, Reduce, Threshold
 from pymz.compute.dataflow.spine import MergeStats, Spine, TraceHandle
+from pymz.compute.dataflow.topk import Order, TopK
 
 __all__ = [
     "FOREVER",

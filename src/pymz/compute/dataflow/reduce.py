@@ -5,21 +5,18 @@ frontier passed ``t``, in increasing order, so its state is the input accumulate
 the last handled time: a hash map per key (the collapsed trace). Handling an update costs
 O(1) dict work for accumulable aggregates (count/sum over native int64/float64 columns are
 first summed per key across the batch with numpy, so the dict work is per changed group)
-and O(log group) for min/max (a heap per group with lazy deletion); top-k keeps each group
-sorted, so a change costs O(log group + offset + limit), never the whole state.
+and O(log group) for min/max (a heap per group with lazy deletion). Top-k lives in
+:mod:`pymz.compute.dataflow.topk`.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
-from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from pymz.compute.dataflow.batch import Batch, TimeBuffer, concat
 from pymz.compute.dataflow.graph import Operator
@@ -316,155 +313,3 @@ class Threshold(_TimeOrdered):
 
 def Distinct(src: Operator) -> Threshold:  # noqa: N802 - reads as an operator constructor
     return Threshold(src, distinct=True)
-
-
-@dataclass(frozen=True, slots=True)
-class Order:
-    """Sort on column ``col``; PostgreSQL defaults: NULLs last ascending, first descending."""
-
-    col: int
-    desc: bool = False
-    nulls_last: bool | None = None
-
-
-class _Rev:
-    """A value that sorts in reverse (descending order of non-numeric values)."""
-
-    __slots__ = ("v",)
-
-    def __init__(self, v: Any) -> None:
-        self.v = v
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Rev) and bool(self.v == other.v)
-
-    def __hash__(self) -> int:
-        return hash(self.v)
-
-    def __lt__(self, other: _Rev) -> bool:
-        return bool(other.v < self.v)
-
-    def __le__(self, other: _Rev) -> bool:
-        return bool(other.v <= self.v)
-
-    def __gt__(self, other: _Rev) -> bool:
-        return bool(other.v > self.v)
-
-    def __ge__(self, other: _Rev) -> bool:
-        return bool(other.v >= self.v)
-
-
-_NEGATABLE = (int, float, Decimal)
-
-
-def _tiebreak(row: Row) -> tuple[Any, ...]:
-    """Among rows with equal sort keys, a total order (equal tiebreaks mean equal rows): rows
-    without NULLs or arrays compare as themselves and come first; the others compare with
-    NULLs ranked and arrays by repr (their NULL elements do not compare with values)."""
-    if None not in row and tuple not in map(type, row):
-        return (0, row)
-    return (1, tuple((True, 0) if v is None else (False, repr(v)) if isinstance(v, tuple)
-                     else (False, v) for v in row), row)
-
-
-def sort_entry(row: Row, order: tuple[Order, ...]) -> tuple[Any, ...]:
-    """``row``'s place in a TopK's output order as a flat tuple Python compares natively:
-    per order column its null rank and value (or the value's reverse), then the tiebreak.
-    Descending numbers are negated; other descending values are wrapped in :class:`_Rev`."""
-    parts: list[Any] = []
-    for o in order:
-        v = row[o.col]
-        if v is None:
-            nulls_last = o.nulls_last if o.nulls_last is not None else not o.desc
-            parts += (1 if nulls_last else -1, 0)
-        elif not o.desc:
-            parts += (0, v)
-        elif isinstance(v, _NEGATABLE):
-            parts += (0, -v)
-        else:
-            parts += (0, _Rev(v))
-    parts.append(_tiebreak(row))
-    return tuple(parts)
-
-
-class TopK(_TimeOrdered):
-    """Per group of ``group_key``: rows ordered by ``order``, skip ``offset``, keep ``limit``."""
-
-    name = "top_k"
-
-    def __init__(self, src: Operator, group_key: Sequence[int], order: Sequence[Order],
-                 limit: int | None, offset: int = 0) -> None:
-        super().__init__(src, src.arity)
-        self.key = tuple(group_key)
-        self.order = tuple(order)
-        self.limit, self.offset = limit, offset
-        self.groups: dict[Row, Counter[Row]] = {}
-        # Per group, its distinct rows in output order: a changed group costs
-        # O(log n + offset + limit), not a sort of the whole group.
-        self.sorted: dict[Row, SortedList] = {}
-        self.shown: dict[Row, Counter[Row]] = {}
-        # Per group, how many of its rows have a negative multiplicity (an error while > 0).
-        self.negatives: dict[Row, int] = {}
-
-    def _top(self, key: Row, rows: Counter[Row]) -> Counter[Row]:
-        end = None if self.limit is None else self.offset + self.limit
-        out: Counter[Row] = Counter()
-        seen = 0
-        for entry in self.sorted.get(key, ()):
-            row = entry[-1][-1]
-            m = rows.get(row, 0)
-            if m <= 0:
-                continue
-            lo = max(self.offset - seen, 0)
-            hi = m if end is None else min(m, end - seen)
-            if hi > lo:
-                out[row] += hi - lo
-            seen += m
-            if end is not None and seen >= end:
-                break
-        return out
-
-    def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
-        was_negative: dict[Row, bool] = {}
-        negatives = self.negatives
-        groups, sorted_groups, key = self.groups, self.sorted, self.key
-        for r, d in zip(rows, diffs, strict=True):
-            k = tuple([r[i] for i in key])
-            g = groups.get(k)
-            if g is None:
-                g = groups[k] = Counter()
-                sorted_groups[k] = SortedList()
-            if k not in was_negative:
-                was_negative[k] = negatives.get(k, 0) > 0
-            ordered = sorted_groups[k]
-            m = g.get(r, 0)
-            if m == 0:
-                ordered.add(sort_entry(r, self.order))
-            m_new = m + d
-            if (m < 0) != (m_new < 0):
-                negatives[k] = negatives.get(k, 0) + (1 if m_new < 0 else -1)
-            if m_new == 0:
-                del g[r]
-                ordered.remove(sort_entry(r, self.order))
-            else:
-                g[r] = m_new
-        out: list[tuple[Row, int]] = []
-        for k, was in was_negative.items():
-            g = self.groups.get(k, Counter())
-            self.negative(t, "top-k", was=was, now=negatives.get(k, 0) > 0)
-            new = self._top(k, g)
-            old = self.shown.get(k, Counter())
-            for r in set(new) | set(old):
-                d = new.get(r, 0) - old.get(r, 0)
-                if d:
-                    out.append((r, d))
-            if new:
-                self.shown[k] = new
-            else:
-                self.shown.pop(k, None)
-            if not g:
-                self.groups.pop(k, None)
-                self.sorted.pop(k, None)
-            if not negatives.get(k, 1):
-                del negatives[k]
-        return out

@@ -8,17 +8,35 @@ from typing import Any
 import numpy as np
 
 from pymz.compute.dataflow import Batch, Dataflow, Input, Output, Subscription
-from pymz.compute.dataflow.batch import column
+from pymz.compute.dataflow.batch import Col, column
 from pymz.compute.render.relation import render
 from pymz.errors import InternalError
 from pymz.expr.relation import RelationExpr, Schema
+from pymz.repr.types import ScalarType
 
 Row = tuple[Any, ...]
+
+# Types whose values never fit a native numpy dtype: their columns are built as ``object``
+# directly (``fromiter`` is ~10x cheaper than assigning dates or strings into an array).
+_ALWAYS_OBJECT = frozenset({
+    ScalarType.TEXT, ScalarType.VARCHAR, ScalarType.CHAR, ScalarType.DATE, ScalarType.TIME,
+    ScalarType.TIMESTAMP, ScalarType.TIMESTAMPTZ, ScalarType.INTERVAL, ScalarType.UUID,
+    ScalarType.BYTEA, ScalarType.NUMERIC})
 
 
 def freeze(row: Sequence[Any]) -> Row:
     """Arrays are lists at the boundary and tuples inside (rows must be hashable)."""
     return tuple(tuple(v) if isinstance(v, list) else v for v in row)
+
+
+def _float_column(vals: Sequence[Any]) -> Col:
+    """A float8 column: native unless a value is NULL (fromiter would make it NaN), NaN
+    (indistinguishable from such a NULL here) or not a number at all."""
+    try:
+        col = np.fromiter(vals, dtype=np.float64, count=len(vals))
+    except (TypeError, ValueError):
+        return column(list(vals))
+    return column(list(vals)) if np.isnan(col).any() else col
 
 
 def updates_batch(updates: Sequence[tuple[Sequence[Any], int, int]], schema: Schema,
@@ -38,6 +56,10 @@ def updates_batch(updates: Sequence[tuple[Sequence[Any], int, int]], schema: Sch
     for c, vals in zip(schema, values, strict=True):
         if c.is_array:
             cols.append(column([tuple(v) if isinstance(v, list) else v for v in vals]))
+        elif c.type in _ALWAYS_OBJECT:
+            cols.append(np.fromiter(vals, dtype=object, count=n))
+        elif c.type is ScalarType.FLOAT8:
+            cols.append(_float_column(vals))
         else:
             cols.append(column(list(vals)))
     t = np.array(times, dtype=np.uint64)

@@ -1,0 +1,253 @@
+"""Top-k: per group, the rows ranked ``offset`` .. ``offset + limit`` in a sort order.
+
+Each group keeps its distinct live rows in two tiers: a sorted *head* holding a prefix of
+the group's order a little longer than ``offset + limit``, and a heap (with lazy deletion)
+holding the rest. Output only ever reads the head. A change costs O(log group) with the
+heap's C-level comparisons, never a scan of the group: an inserted row beyond the head goes
+onto the heap; a deleted row outside the head only updates counts; the head is refilled
+from the heap when deletions shrink it below what the output needs. The heap is rebuilt
+when its stale entries outnumber its live ones (amortised O(1) per deletion).
+
+Without a limit every row is in the head (the output is all rows past ``offset``).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sortedcontainers import SortedList  # type: ignore[import-untyped]
+
+from pymz.compute.dataflow.graph import Operator
+from pymz.compute.dataflow.reduce import _TimeOrdered
+
+Row = tuple[Any, ...]
+Entry = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """Sort on column ``col``; PostgreSQL defaults: NULLs last ascending, first descending."""
+
+    col: int
+    desc: bool = False
+    nulls_last: bool | None = None
+
+
+class _Rev:
+    """A value that sorts in reverse (descending order of non-numeric values)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: Any) -> None:
+        self.v = v
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Rev) and bool(self.v == other.v)
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def __lt__(self, other: _Rev) -> bool:
+        return bool(other.v < self.v)
+
+    def __le__(self, other: _Rev) -> bool:
+        return bool(other.v <= self.v)
+
+    def __gt__(self, other: _Rev) -> bool:
+        return bool(other.v > self.v)
+
+    def __ge__(self, other: _Rev) -> bool:
+        return bool(other.v >= self.v)
+
+
+_NEGATABLE = (int, float, Decimal)
+
+
+def _tiebreak(row: Row) -> tuple[Any, ...]:
+    """Among rows with equal sort keys, a total order (equal tiebreaks mean equal rows): rows
+    without NULLs or arrays compare as themselves and come first; the others compare with
+    NULLs ranked and arrays by repr (their NULL elements do not compare with values)."""
+    if None not in row and tuple not in map(type, row):
+        return (0, row)
+    return (1, tuple((True, 0) if v is None else (False, repr(v)) if isinstance(v, tuple)
+                     else (False, v) for v in row), row)
+
+
+def sort_entry(row: Row, order: tuple[Order, ...]) -> Entry:
+    """``row``'s place in a TopK's output order as a flat tuple Python compares natively:
+    per order column its null rank and value (or the value's reverse), then the tiebreak
+    (whose last element is the row itself). Descending numbers are negated; other
+    descending values are wrapped in :class:`_Rev`."""
+    parts: list[Any] = []
+    for o in order:
+        v = row[o.col]
+        if v is None:
+            nulls_last = o.nulls_last if o.nulls_last is not None else not o.desc
+            parts += (1 if nulls_last else -1, 0)
+        elif not o.desc:
+            parts += (0, v)
+        elif isinstance(v, _NEGATABLE):
+            parts += (0, -v)
+        else:
+            parts += (0, _Rev(v))
+    parts.append(_tiebreak(row))
+    return tuple(parts)
+
+
+def _row_of(entry: Entry) -> Row:
+    row: Row = entry[-1][-1]
+    return row
+
+
+class _RankedGroup:
+    """One group: multiplicities of its rows, and its distinct live rows in order (a sorted
+    head that is a prefix of the order, the rest on a lazily-deleted heap)."""
+
+    __slots__ = ("counts", "head", "in_head", "rest", "rest_live")
+
+    def __init__(self) -> None:
+        self.counts: Counter[Row] = Counter()
+        self.head = SortedList()
+        self.in_head: dict[Row, Entry] = {}
+        self.rest: list[Entry] = []
+        self.rest_live = 0  # distinct live rows on the heap (the heap may hold stale ones)
+
+    def add(self, row: Row, entry: Entry, cap: int | None) -> None:
+        """``row`` became live. It joins the head when it sorts before the head's last
+        entry or nothing is outside the head; the head then sheds its last beyond ``cap``."""
+        head = self.head
+        if cap is None or self.rest_live == 0 or (head and entry < head[-1]):
+            head.add(entry)
+            self.in_head[row] = entry
+            if cap is not None and len(head) > cap:
+                last = head.pop()
+                del self.in_head[_row_of(last)]
+                heapq.heappush(self.rest, last)
+                self.rest_live += 1
+        else:
+            heapq.heappush(self.rest, entry)
+            self.rest_live += 1
+
+    def discard(self, row: Row, entry_of: Callable[[Row], Entry]) -> None:
+        """``row`` is no longer live; outside the head its heap entry goes stale."""
+        entry = self.in_head.pop(row, None)
+        if entry is not None:
+            self.head.remove(entry)
+            return
+        self.rest_live -= 1
+        if len(self.rest) > 2 * self.rest_live + 32:
+            counts, in_head = self.counts, self.in_head
+            self.rest = [entry_of(r) for r, m in counts.items() if m and r not in in_head]
+            heapq.heapify(self.rest)
+
+    def refill(self, target: int) -> None:
+        """Move the least rows from the heap into the head until it holds ``target``."""
+        head, rest, counts, in_head = self.head, self.rest, self.counts, self.in_head
+        while len(head) < target and self.rest_live > 0:
+            entry = heapq.heappop(rest)
+            row = _row_of(entry)
+            if row in in_head or not counts.get(row, 0):
+                continue  # stale: deleted, or a duplicate of a row already moved
+            head.add(entry)
+            in_head[row] = entry
+            self.rest_live -= 1
+
+
+class TopK(_TimeOrdered):
+    """Per group of ``group_key``: rows ordered by ``order``, skip ``offset``, keep ``limit``."""
+
+    name = "top_k"
+
+    def __init__(self, src: Operator, group_key: Sequence[int], order: Sequence[Order],
+                 limit: int | None, offset: int = 0) -> None:
+        super().__init__(src, src.arity)
+        self.key = tuple(group_key)
+        self.order = tuple(order)
+        self.limit, self.offset = limit, offset
+        self.groups: dict[Row, _RankedGroup] = {}
+        self.shown: dict[Row, Counter[Row]] = {}
+        # Per group, how many of its rows have a negative multiplicity (an error while > 0).
+        self.negatives: dict[Row, int] = {}
+        need = None if limit is None else offset + limit
+        # The head is refilled to ``fill`` rows when it falls below ``need`` and sheds rows
+        # beyond ``cap``: room for several deletions of top rows between refills.
+        self.need = need
+        self.fill = None if need is None else need + max(need, 8)
+        self.cap = None if self.fill is None else 2 * self.fill
+
+    def _entry(self, row: Row) -> Entry:
+        return sort_entry(row, self.order)
+
+    def _top(self, group: _RankedGroup) -> Counter[Row]:
+        end = None if self.limit is None else self.offset + self.limit
+        counts = group.counts
+        while True:
+            out: Counter[Row] = Counter()
+            seen = 0
+            for entry in group.head:
+                row = _row_of(entry)
+                m = counts.get(row, 0)
+                if m <= 0:
+                    continue
+                lo = max(self.offset - seen, 0)
+                hi = m if end is None else min(m, end - seen)
+                if hi > lo:
+                    out[row] += hi - lo
+                seen += m
+                if end is not None and seen >= end:
+                    return out
+            if end is None or group.rest_live == 0:
+                return out
+            # Rows with negative multiplicities took the head's places: widen it.
+            group.refill(len(group.head) + end)
+
+    def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
+        was_negative: dict[Row, bool] = {}
+        negatives, groups, key, cap = self.negatives, self.groups, self.key, self.cap
+        entry_of = self._entry
+        for r, d in zip(rows, diffs, strict=True):
+            k = tuple([r[i] for i in key])
+            g = groups.get(k)
+            if g is None:
+                g = groups[k] = _RankedGroup()
+            if k not in was_negative:
+                was_negative[k] = negatives.get(k, 0) > 0
+            counts = g.counts
+            m = counts.get(r, 0)
+            m_new = m + d
+            if (m < 0) != (m_new < 0):
+                negatives[k] = negatives.get(k, 0) + (1 if m_new < 0 else -1)
+            if m_new == 0:
+                del counts[r]
+                g.discard(r, entry_of)
+            else:
+                counts[r] = m_new
+                if m == 0:
+                    g.add(r, entry_of(r), cap)
+        out: list[tuple[Row, int]] = []
+        for k, was in was_negative.items():
+            g = groups[k]
+            if self.need is not None and len(g.head) < self.need:
+                assert self.fill is not None
+                g.refill(self.fill)
+            self.negative(t, "top-k", was=was, now=negatives.get(k, 0) > 0)
+            new = self._top(g)
+            old = self.shown.get(k, Counter())
+            for r in set(new) | set(old):
+                delta = new.get(r, 0) - old.get(r, 0)
+                if delta:
+                    out.append((r, delta))
+            if new:
+                self.shown[k] = new
+            else:
+                self.shown.pop(k, None)
+            if not g.counts:
+                del groups[k]
+            if not negatives.get(k, 1):
+                del negatives[k]
+        return out

@@ -1,0 +1,98 @@
+"""TopK's two tiers (a sorted head, a heap for the rest) under workloads that reach them:
+groups far larger than the head, deletions aimed at the top rows (forcing refills),
+re-inserts of deleted rows (stale heap entries), mass deletions (heap rebuilds) and
+multiplicities above one. Every time's output must equal a sort of the whole group."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from pymz.compute.dataflow import Dataflow, Input, Order, Output, TopK
+from pymz.compute.dataflow.topk import _RankedGroup
+
+Row = tuple[Any, ...]
+
+
+def expected(state: Counter[Row], limit: int | None, offset: int) -> Counter[Row]:
+    groups: dict[Any, list[Row]] = {}
+    for r, m in state.items():
+        groups.setdefault(r[0], []).extend([r] * m)
+    out: Counter[Row] = Counter()
+    end = None if limit is None else offset + limit
+    for rows in groups.values():
+        # Order: column 1 descending, column 2 ascending, then the row (TopK's tiebreak).
+        rows.sort(key=lambda r: (-r[1], r[2], r))
+        out.update(rows[offset:end])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize(("limit", "offset"), [(1, 0), (3, 2), (10, 0), (None, 4)])
+def test_top_k_tiers_equal_full_sort(seed: int, limit: int | None, offset: int) -> None:
+    rng = random.Random(seed)
+    df = Dataflow()
+    inp = Input(df, 3)
+    top = TopK(inp, (0,), [Order(1, desc=True), Order(2)], limit, offset)
+    out = Output(top)
+    state: Counter[Row] = Counter()
+    for t in range(60):
+        changes: list[tuple[Row, int]] = []
+        live = sorted(state)
+        action = rng.random()
+        if action < 0.15 and live:
+            # Delete the current leaders of a group: the head must refill from the heap.
+            g = rng.choice("ab")
+            leaders = [r for r in expected(state, None, 0) if r[0] == g]
+            leaders.sort(key=lambda r: (-r[1], r[2], r))
+            changes += [(r, -state[r]) for r in leaders[: rng.randint(1, 25)]]
+        elif action < 0.2 and live:
+            # Delete most of everything: stale heap entries outnumber live ones.
+            changes += [(r, -state[r]) for r in live if rng.random() < 0.8]
+        else:
+            pending = Counter(state)
+            for _ in range(rng.randint(1, 40)):
+                r = (rng.choice("ab"), rng.randint(0, 60), rng.randint(0, 3))
+                d = -1 if pending.get(r) and rng.random() < 0.4 else rng.randint(1, 2)
+                pending[r] += d
+                changes.append((r, d))
+        merged: Counter[Row] = Counter()
+        for r, d in changes:
+            merged[r] += d
+        for r, d in merged.items():
+            if d:
+                inp.send_rows([r], t, d)
+                state[r] += d
+                if state[r] == 0:
+                    del state[r]
+        inp.advance_to(t + 1)
+        df.run()
+        assert Counter(dict(out.rows(t))) == expected(state, limit, offset), t
+    if limit is not None:
+        # The workload did reach the heap tier.
+        assert top.fill is not None and len(state) > 2 * top.fill
+
+
+def test_ranked_group_heap_rebuild_keeps_live_rows_only() -> None:
+    g = _RankedGroup()
+
+    def entry(r: Row) -> tuple[Any, ...]:
+        return (r[0], (0, r))
+
+    for i in range(200):
+        g.counts[(i,)] = 1
+        g.add((i,), entry((i,)), cap=4)
+    assert len(g.head) == 4 and g.rest_live == 196
+    for i in range(4, 190):
+        del g.counts[(i,)]
+        g.discard((i,), entry)
+    assert g.rest_live == 10
+    assert len(g.rest) <= 2 * g.rest_live + 32  # rebuilt along the way
+    for i in range(4):
+        del g.counts[(i,)]
+        g.discard((i,), entry)
+    g.refill(6)
+    assert [e[0] for e in g.head] == [190, 191, 192, 193, 194, 195]
