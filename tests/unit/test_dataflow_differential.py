@@ -28,11 +28,19 @@ from pymz.compute.dataflow import (
     TopK,
     Union,
     column,
+    spine,
 )
 from pymz.compute.dataflow.batch import Col
 from pymz.compute.dataflow.delta_join import DeltaJoin, Lookup
 
 SEEDS = range(6)
+
+
+@pytest.fixture(autouse=True, params=["merged", "small"])
+def spine_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test twice: arrangements through LSM runs and merges, and as one small run."""
+    if request.param == "merged":
+        monkeypatch.setattr(spine, "SMALL_SPINE", 0)
 KEYS = [0, 1, 2, 3, None]
 SMALL = [1, 2, 3]
 

@@ -6,11 +6,13 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pymz.compute.dataflow import Batch, Spine, consolidate
 from pymz.compute.dataflow.batch import hash_rows
+from pymz.compute.dataflow.spine import SMALL_SPINE
 
 # -1 and -2 have equal Python hashes: keys and rows collide on purpose.
 VALUES = st.sampled_from([None, -1, -2, 0, 1, "a", "b", 2**70])
@@ -25,10 +27,12 @@ def model(updates: list[tuple[tuple[Any, ...], int, int]], as_of: int) -> Counte
     return Counter({r: m for r, m in c.items() if m})
 
 
+@pytest.mark.parametrize("small", [0, 40, SMALL_SPINE])  # merges; both; one re-sorted run
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(UPDATE, max_size=12), max_size=12), st.integers(0, 5))
-def test_lookup_and_snapshot_match_model(batches: list[list[Any]], probe_time: int) -> None:
-    sp = Spine((0,), 2, fuel_factor=1)
+def test_lookup_and_snapshot_match_model(small: int, batches: list[list[Any]],
+                                         probe_time: int) -> None:
+    sp = Spine((0,), 2, fuel_factor=1, small=small)
     h = sp.handle()
     seen: list[Any] = []
     for ups in batches:

@@ -13,6 +13,10 @@ with ``np.searchsorted`` on the key hashes, so their cost is ``O(batch Â· runs Â
 matches)`` and does not depend on the state size beyond that logarithm. Rows whose key
 hashes collide are told apart by comparing the key values themselves.
 
+A spine of at most ``SMALL_SPINE`` rows (no merge running) is kept as one run that each
+insert re-sorts whole: for small collections (query outputs, dimension tables) one bounded
+sort is cheaper than a run build plus merge steps, each paying numpy's fixed costs.
+
 Compaction: readers hold :class:`TraceHandle`\\s with their own ``since``; the spine's
 since is the least of them. Times below it are advanced to it whenever rows pass through a
 merge, which also cancels updates that then become equal.
@@ -41,6 +45,13 @@ from pymz.compute.dataflow.batch import (
 )
 
 Idx = npt.NDArray[np.intp]
+
+# Merge work granted per insert at least: tiny inserts (a few changed output rows) would
+# otherwise advance merges in many tiny chunks, each paying numpy's fixed costs.
+MIN_FUEL = 1024
+# A spine this small (complete runs plus the insert) is kept as one run, re-sorted whole on
+# each insert: one sort of at most this many rows instead of a run build plus merge steps.
+SMALL_SPINE = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,9 +186,10 @@ class TraceHandle:
 class Spine:
     """A shared arrangement of full rows indexed by ``key`` (a tuple of column indexes)."""
 
-    def __init__(self, key: Sequence[int], arity: int, *, fuel_factor: int = 4, max_backlog: int = 3
-                 ) -> None:
+    def __init__(self, key: Sequence[int], arity: int, *, fuel_factor: int = 4,
+                 max_backlog: int = 3, small: int | None = None) -> None:
         self.key = tuple(key)
+        self.small = SMALL_SPINE if small is None else small
         self.arity = arity
         self.fuel_factor = fuel_factor
         # Complete runs per size class, oldest first; a class's merge takes the two oldest.
@@ -252,12 +264,16 @@ class Spine:
         n = len(batch)
         if n == 0:
             return
-        work = n
-        fuel = self.fuel_factor * n
-        for lvl in sorted(self.merges):
-            work += self.merges[lvl].step(fuel, self.since)
-        work += self._finish_done()
-        work += self._place(build_run(batch, self.key, self.since))
+        stored = [r for q in self.levels.values() for r in q]
+        if not self.merges and n + sum(map(len, stored)) <= self.small:
+            work = self._rebuild_small(batch, stored)
+        else:
+            work = n
+            fuel = max(self.fuel_factor * n, MIN_FUEL)
+            for lvl in sorted(self.merges):
+                work += self.merges[lvl].step(fuel, self.since)
+            work += self._finish_done()
+            work += self._place(build_run(batch, self.key, self.since))
         st = self.stats
         st.inserts += 1
         st.inserted_rows += n
@@ -267,6 +283,17 @@ class Spine:
         st.per_insert.append((n, work))
         if len(st.per_insert) > 1000:
             del st.per_insert[:500]
+
+    def _rebuild_small(self, batch: Batch, stored: list[Run]) -> int:
+        """Sort and consolidate the whole (small) spine with ``batch`` into one run."""
+        n = len(batch)
+        fresh = Run(batch.cols, batch.time, batch.diff,
+                    hash_rows([batch.cols[i] for i in self.key], n), hash_rows(batch.cols, n), 0)
+        whole = _sort_consolidate(_concat_runs([*stored, fresh], self.arity, self.since),
+                                  self.since)
+        self.levels = {len(whole).bit_length(): [whole]} if len(whole) else {}
+        self.stats.max_runs = max(self.stats.max_runs, self.run_count())
+        return n + sum(map(len, stored))
 
     def exert(self, fuel: int) -> int:
         """Idle merging: continue merges, else merge the two smallest runs (or recompact one)."""
