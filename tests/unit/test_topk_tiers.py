@@ -5,14 +5,17 @@ multiplicities above one. Every time's output must equal a sort of the whole gro
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections import Counter
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pytest
 
-from pymz.compute.dataflow import Dataflow, Input, Order, Output, TopK
-from pymz.compute.dataflow.topk import _RankedGroup
+from pymz.compute.dataflow import Batch, Dataflow, Input, Order, Output, TopK, column
+from pymz.compute.dataflow.topk import _RankedGroup, batch_entries, sort_entry
 
 Row = tuple[Any, ...]
 
@@ -96,3 +99,32 @@ def test_ranked_group_heap_rebuild_keeps_live_rows_only() -> None:
         g.discard((i,), entry)
     g.refill(6)
     assert [e[0] for e in g.head] == [190, 191, 192, 193, 194, 195]
+
+
+def test_batch_entries_equal_per_row_sort_entries() -> None:
+    """Column-built sort entries are exactly the per-row ones (so both kinds meet in one
+    head and heap), and are refused for batches holding NULLs or arrays."""
+    rng = random.Random(3)
+    n = 50
+    ints = [rng.randint(-5, 5) for _ in range(n)] + [-(2**63)]  # negating it overflows int64
+    cols = [
+        column(ints),
+        column([rng.random() for _ in range(n + 1)]),
+        column([rng.choice([True, False]) for _ in range(n + 1)]),
+        column([rng.choice(["a", "b", "ab"]) for _ in range(n + 1)]),
+        column([dt.date(2020, 1, rng.randint(1, 9)) for _ in range(n + 1)]),
+        column([Decimal(rng.randint(0, 9)) / 4 for _ in range(n + 1)]),
+    ]
+    batch = Batch(tuple(cols), np.zeros(n + 1, dtype=np.uint64), np.ones(n + 1, dtype=np.int64))
+    rows = batch.rows()
+    for desc in (False, True):
+        order = tuple(Order(c, desc=desc ^ (c % 2 == 1)) for c in range(len(cols)))
+        got = batch_entries(batch, rows, order)
+        assert got == [sort_entry(r, order) for r in rows]
+        assert got is not None and sorted(got) == sorted(sort_entry(r, order) for r in rows)
+    with_null = Batch((column([1, None]),), np.zeros(2, dtype=np.uint64),
+                      np.ones(2, dtype=np.int64))
+    assert batch_entries(with_null, with_null.rows(), (Order(0),)) is None
+    with_array = Batch((column([(1, None), (2,)]),), np.zeros(2, dtype=np.uint64),
+                       np.ones(2, dtype=np.int64))
+    assert batch_entries(with_array, with_array.rows(), (Order(0),)) is None

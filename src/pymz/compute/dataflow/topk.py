@@ -9,19 +9,26 @@ from the heap when deletions shrink it below what the output needs. The heap is 
 when its stale entries outnumber its live ones (amortised O(1) per deletion).
 
 Without a limit every row is in the head (the output is all rows past ``offset``).
+
+Sort entries (flat tuples Python compares natively) are built column by column for a batch
+without NULLs or arrays — numpy negates descending numbers — and row by row otherwise.
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
+import operator
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
+from pymz.compute.dataflow.batch import Batch, Col
 from pymz.compute.dataflow.graph import Operator
 from pymz.compute.dataflow.reduce import _TimeOrdered
 
@@ -99,6 +106,39 @@ def sort_entry(row: Row, order: tuple[Order, ...]) -> Entry:
     return tuple(parts)
 
 
+_INT64_MIN = np.iinfo(np.int64).min
+_UNCLEAN = frozenset({type(None), tuple})
+
+
+def _clean(col: Col) -> bool:
+    """Whether ``col`` holds neither NULLs nor arrays (native columns never do)."""
+    return col.dtype != object or _UNCLEAN.isdisjoint(set(map(type, col.tolist())))
+
+
+def _sort_values(col: Col, desc: bool) -> list[Any]:
+    """One order column of a clean batch as :func:`sort_entry` places it: values ascending,
+    negated numbers or reversing wrappers descending."""
+    if not desc:
+        return col.tolist()  # type: ignore[no-any-return]
+    if col.dtype in (np.float64, np.bool_) or (
+            col.dtype == np.int64 and not bool((col == _INT64_MIN).any())):
+        return (-col.astype(np.int64) if col.dtype == np.bool_ else -col).tolist()  # type: ignore[no-any-return]
+    return [-v if isinstance(v, _NEGATABLE) else _Rev(v) for v in col.tolist()]
+
+
+def batch_entries(b: Batch, rows: list[Row], order: tuple[Order, ...]) -> list[Entry] | None:
+    """:func:`sort_entry` of every row of ``b``, built column by column, when no column
+    holds a NULL or an array (else None: the per-row function decides case by case)."""
+    if not all(_clean(c) for c in b.cols):
+        return None
+    zero = itertools.repeat(0)
+    parts: list[Iterable[Any]] = []
+    for o in order:
+        parts += (zero, _sort_values(b.cols[o.col], o.desc))
+    parts.append(zip(zero, rows, strict=False))
+    return list(zip(*parts, strict=False))
+
+
 def _row_of(entry: Entry) -> Row:
     row: Row = entry[-1][-1]
     return row
@@ -167,12 +207,15 @@ class TopK(_TimeOrdered):
                  limit: int | None, offset: int = 0) -> None:
         super().__init__(src, src.arity)
         self.key = tuple(group_key)
+        # Groups are keyed internally by this (a bare value for a one-column key).
+        self.group_of: Callable[[Row], Any] = (
+            operator.itemgetter(*self.key) if self.key else lambda _row: ())
         self.order = tuple(order)
         self.limit, self.offset = limit, offset
-        self.groups: dict[Row, _RankedGroup] = {}
-        self.shown: dict[Row, Counter[Row]] = {}
+        self.groups: dict[Any, _RankedGroup] = {}
+        self.shown: dict[Any, Counter[Row]] = {}
         # Per group, how many of its rows have a negative multiplicity (an error while > 0).
-        self.negatives: dict[Row, int] = {}
+        self.negatives: dict[Any, int] = {}
         need = None if limit is None else offset + limit
         # The head is refilled to ``fill`` rows when it falls below ``need`` and sheds rows
         # beyond ``cap``: room for several deletions of top rows between refills.
@@ -206,12 +249,19 @@ class TopK(_TimeOrdered):
             # Rows with negative multiplicities took the head's places: widen it.
             group.refill(len(group.head) + end)
 
-    def handle(self, t: int, rows: list[Row], diffs: list[int]) -> list[tuple[Row, int]]:
-        was_negative: dict[Row, bool] = {}
-        negatives, groups, key, cap = self.negatives, self.groups, self.key, self.cap
+    def handle_batch(self, t: int, b: Batch) -> list[tuple[Row, int]]:
+        rows = b.rows()
+        return self.handle(t, rows, b.diff.tolist(), batch_entries(b, rows, self.order))
+
+    def handle(self, t: int, rows: list[Row], diffs: list[int],
+               entries: list[Entry] | None = None) -> list[tuple[Row, int]]:
+        """Apply one time's changes; ``entries`` are the rows' sort entries when known."""
+        was_negative: dict[Any, bool] = {}
+        negatives, groups, group_of, cap = self.negatives, self.groups, self.group_of, self.cap
         entry_of = self._entry
-        for r, d in zip(rows, diffs, strict=True):
-            k = tuple([r[i] for i in key])
+        known: Iterable[Entry | None] = itertools.repeat(None) if entries is None else entries
+        for r, d, e in zip(rows, diffs, known, strict=False):
+            k = group_of(r)
             g = groups.get(k)
             if g is None:
                 g = groups[k] = _RankedGroup()
@@ -228,7 +278,7 @@ class TopK(_TimeOrdered):
             else:
                 counts[r] = m_new
                 if m == 0:
-                    g.add(r, entry_of(r), cap)
+                    g.add(r, entry_of(r) if e is None else e, cap)
         out: list[tuple[Row, int]] = []
         for k, was in was_negative.items():
             g = groups[k]
