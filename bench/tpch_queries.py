@@ -25,6 +25,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ("n_nationkey", _I), ("n_name", _T)]),
 }
 
+# Q3 before its ORDER BY ... LIMIT (also the fallback when the planner cannot plan the LIMIT).
+_Q3_GROUPS = """
+          select l_orderkey, sum(l_extendedprice * (1 - l_discount)) as revenue,
+                 o_orderdate, o_shippriority
+          from customer, orders, lineitem
+          where c_mktsegment = 'BUILDING' and c_custkey = o_custkey
+            and l_orderkey = o_orderkey and o_orderdate < date '1995-03-15'
+            and l_shipdate > date '1995-03-15'
+          group by l_orderkey, o_orderdate, o_shippriority"""
+
 # name -> (sql, table whose rows the refresh batches change, fallback sql or None)
 QUERIES: dict[str, tuple[str, str, str | None]] = {
     "Q1": ("""
@@ -38,24 +48,10 @@ QUERIES: dict[str, tuple[str, str, str | None]] = {
         where l_shipdate <= date '1998-09-02'
         group by l_returnflag, l_linestatus""", "lineitem", None),
     # Q3 with its ORDER BY ... LIMIT 10 inside a derived table: a TopK in the dataflow.
-    "Q3": ("""
-        select * from (
-          select l_orderkey, sum(l_extendedprice * (1 - l_discount)) as revenue,
-                 o_orderdate, o_shippriority
-          from customer, orders, lineitem
-          where c_mktsegment = 'BUILDING' and c_custkey = o_custkey
-            and l_orderkey = o_orderkey and o_orderdate < date '1995-03-15'
-            and l_shipdate > date '1995-03-15'
-          group by l_orderkey, o_orderdate, o_shippriority
+    "Q3": (f"""
+        select * from ({_Q3_GROUPS}
           order by revenue desc, o_orderdate, l_orderkey
-          limit 10) t""", "lineitem", """
-          select l_orderkey, sum(l_extendedprice * (1 - l_discount)) as revenue,
-                 o_orderdate, o_shippriority
-          from customer, orders, lineitem
-          where c_mktsegment = 'BUILDING' and c_custkey = o_custkey
-            and l_orderkey = o_orderkey and o_orderdate < date '1995-03-15'
-            and l_shipdate > date '1995-03-15'
-          group by l_orderkey, o_orderdate, o_shippriority"""),
+          limit 10) t""", "lineitem", _Q3_GROUPS),
     "revenue_by_nation": ("""
         select n_name, sum(l_extendedprice * (1 - l_discount)) as revenue,
                count(*) as lines

@@ -7,7 +7,7 @@ then refers to those columns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from sqlglot import exp
@@ -82,28 +82,34 @@ def agg_name(node: exp.Expr) -> str | None:
     return None
 
 
+def _walk_outside_subqueries(node: exp.Expr, take: Callable[[exp.Expr], bool]) -> None:
+    """Visit ``node`` and its descendants outside subqueries; ``take`` returns True for a
+    node it has dealt with (its children are not visited)."""
+    if take(node) or isinstance(node, exp.Query | exp.Subquery):
+        return
+    for c in node.iter_expressions():
+        _walk_outside_subqueries(c, take)
+
+
 def find_aggs(node: exp.Expr) -> list[exp.Expr]:
     """Aggregate calls in ``node``, not looking inside subqueries or other aggregates."""
     out: list[exp.Expr] = []
 
-    def walk(n: exp.Expr) -> None:
+    def take(n: exp.Expr) -> bool:
         if isinstance(n, exp.Window):
             # The window's own aggregate is not a GROUP BY aggregate; its arguments,
             # PARTITION BY and ORDER BY are evaluated after grouping and may hold some.
             for c in [*n.this.iter_expressions(), *(n.args.get("partition_by") or [])]:
-                walk(c)
+                _walk_outside_subqueries(c, take)
             if n.args.get("order") is not None:
-                walk(n.args["order"])
-            return
+                _walk_outside_subqueries(n.args["order"], take)
+            return True
         if agg_name(n) is not None:
             out.append(n)
-            return
-        if isinstance(n, exp.Query | exp.Subquery):
-            return
-        for c in n.iter_expressions():
-            walk(c)
+            return True
+        return False
 
-    walk(node)
+    _walk_outside_subqueries(node, take)
     return out
 
 
@@ -121,16 +127,13 @@ def find_windows(node: exp.Expr) -> list[exp.Window]:
     """Window function calls in ``node``, not looking inside subqueries."""
     out: list[exp.Window] = []
 
-    def walk(n: exp.Expr) -> None:
+    def take(n: exp.Expr) -> bool:
         if isinstance(n, exp.Window):
             out.append(n)
-            return
-        if isinstance(n, exp.Query | exp.Subquery):
-            return
-        for c in n.iter_expressions():
-            walk(c)
+            return True
+        return False
 
-    walk(node)
+    _walk_outside_subqueries(node, take)
     return out
 
 

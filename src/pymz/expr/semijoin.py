@@ -98,11 +98,8 @@ def _drop_input(e: r.Join, i: int, j: int, k: int) -> r.RelationExpr:
     if len(inputs) == 1 and classes:
         return e  # a one-input join with conditions left: not worth a special case
     new: r.RelationExpr = inputs[0] if len(inputs) == 1 else r.Join(inputs, tuple(classes))
-    offsets = e.offsets()
-    new_offsets = [0]
-    for x in inputs:
-        new_offsets.append(new_offsets[-1] + len(x.schema))
-    outputs = []
+    new_offsets = r.Join(inputs).offsets()
+    outputs: list[int] = []
     for n, x in enumerate(e.inputs):
         if n == i:
             src, col = moved((i, 0))
@@ -110,20 +107,17 @@ def _drop_input(e: r.Join, i: int, j: int, k: int) -> r.RelationExpr:
             continue
         src = n - 1 if n > i else n
         outputs.extend(new_offsets[src] + c for c in range(len(x.schema)))
-    assert len(outputs) == offsets[-1] + len(e.inputs[-1].schema)
     return r.Project(new, tuple(outputs))
 
 
 def _reads(e: r.RelationExpr, let_id: str) -> bool:
-    found = False
-
-    def visit(x: r.RelationExpr) -> r.RelationExpr:
-        nonlocal found
-        found = found or (isinstance(x, r.Get) and x.id == let_id)
-        return r.rebuild(x, visit) if not found else x
-
-    visit(e)
-    return found
+    stack = [e]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, r.Get) and x.id == let_id:
+            return True
+        stack.extend(r.children(x))
+    return False
 
 
 def _go(e: r.RelationExpr, env: Env) -> r.RelationExpr:

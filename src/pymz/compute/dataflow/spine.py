@@ -265,8 +265,10 @@ class Spine:
         if n == 0:
             return
         stored = [r for q in self.levels.values() for r in q]
-        if not self.merges and n + sum(map(len, stored)) <= self.small:
-            work = self._rebuild_small(batch, stored)
+        total = n + sum(map(len, stored))
+        if not self.merges and total <= self.small:
+            self._rebuild_small(batch, stored)
+            work = total
         else:
             work = n
             fuel = max(self.fuel_factor * n, MIN_FUEL)
@@ -284,7 +286,7 @@ class Spine:
         if len(st.per_insert) > 1000:
             del st.per_insert[:500]
 
-    def _rebuild_small(self, batch: Batch, stored: list[Run]) -> int:
+    def _rebuild_small(self, batch: Batch, stored: list[Run]) -> None:
         """Sort and consolidate the whole (small) spine with ``batch`` into one run."""
         n = len(batch)
         fresh = Run(batch.cols, batch.time, batch.diff,
@@ -293,7 +295,6 @@ class Spine:
                                   self.since)
         self.levels = {len(whole).bit_length(): [whole]} if len(whole) else {}
         self.stats.max_runs = max(self.stats.max_runs, self.run_count())
-        return n + sum(map(len, stored))
 
     def exert(self, fuel: int) -> int:
         """Idle merging: continue merges, else merge the two smallest runs (or recompact one)."""
