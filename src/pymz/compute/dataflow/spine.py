@@ -3,8 +3,8 @@
 A :class:`Run` is an immutable, consolidated set of updates sorted by (key hash, row hash,
 time). A :class:`Spine` keeps few runs, at most one complete run per size class (class
 ``i`` holds runs of ``2**(i-1)..2**i - 1`` rows) plus at most one merge in progress per
-class. Merges advance in bounded chunks: each inserted batch of ``n`` rows gives every
-merge in progress ``fuel_factor * n`` rows of work, so no insert pays for a whole large
+class. Merges advance in bounded chunks, one per insert: each inserted batch of ``n`` rows
+gives every merge in progress ``fuel_factor * n`` rows of work, so no insert pays for a whole large
 merge; a merge that is still running when its class receives a new run is finished early
 ("forced"), and that work is counted separately in :class:`MergeStats`.
 
@@ -123,26 +123,28 @@ class Merger:
         return len(self.a) - self.ia + len(self.b) - self.ib
 
     def step(self, fuel: int, since: int) -> int:
-        """Merge about ``fuel`` rows; returns the rows processed (a chunk never splits a key)."""
-        work = 0
-        while not self.done and work < fuel:
-            take = max(1, (fuel - work) // 2)
-            cut = None
-            if self.ia < len(self.a):
-                cut = int(self.a.khash[min(self.ia + take, len(self.a)) - 1])
-            if self.ib < len(self.b):
-                hb = int(self.b.khash[min(self.ib + take, len(self.b)) - 1])
-                cut = hb if cut is None else min(cut, hb)
-            assert cut is not None
-            ja = int(np.searchsorted(self.a.khash, cut, side="right"))
-            jb = int(np.searchsorted(self.b.khash, cut, side="right"))
+        """Merge about ``fuel`` rows as one chunk; returns the rows processed.
+
+        The chunk ends at the ``fuel``-th smallest key hash of the two remaining streams
+        (found among the next ``fuel`` hashes of each), so it never splits a key and costs
+        one sort of two presorted pieces.
+        """
+        if self.done:
+            return 0
+        a, b = self.a, self.b
+        if self.remaining() <= fuel:
+            ja, jb = len(a), len(b)
+        else:
+            nxt = np.concatenate([a.khash[self.ia:self.ia + fuel], b.khash[self.ib:self.ib + fuel]])
+            cut = np.partition(nxt, fuel - 1)[fuel - 1]
+            ja = int(np.searchsorted(a.khash, cut, side="right"))
+            jb = int(np.searchsorted(b.khash, cut, side="right"))
             ja, jb = max(ja, self.ia), max(jb, self.ib)
-            pa, pb = self.a.slice(self.ia, ja), self.b.slice(self.ib, jb)
-            both = _concat_runs([pa, pb], self.arity, since)
-            self.out.append(_sort_consolidate(both, since))
-            self.compacted = min(self.compacted, since)
-            work += (ja - self.ia) + (jb - self.ib)
-            self.ia, self.ib = ja, jb
+        both = _concat_runs([a.slice(self.ia, ja), b.slice(self.ib, jb)], self.arity, since)
+        self.out.append(_sort_consolidate(both, since))
+        self.compacted = min(self.compacted, since)
+        work = (ja - self.ia) + (jb - self.ib)
+        self.ia, self.ib = ja, jb
         return work
 
     def result(self, since: int) -> Run:
