@@ -38,9 +38,10 @@ def test_float64_hashes_are_pythons(values: list[float]) -> None:
 def test_float64_special_hashes() -> None:
     values = [0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 5e-324, -5e-324, 2.2250738585072014e-308,
               1.7976931348623157e308, 2.0**61, 2.0**63, -(2.0**63), 0.1, math.inf, -math.inf]
-    assert value_hashes(np.array(values)).tolist() == [hash(v) for v in values]
-    # NaN equals nothing, so it only needs a deterministic hash.
-    assert value_hashes(np.array([math.nan, math.nan])).tolist() == [0, 0]
+    many = values * 4  # beyond the few-rows path
+    assert value_hashes(np.array(many)).tolist() == [hash(v) for v in many]
+    # NaN equals nothing, so any hash will do; numpy's path gives 0.
+    assert value_hashes(np.full(64, math.nan)).tolist() == [0] * 64
 
 
 def test_bool_hashes_are_pythons() -> None:
@@ -89,3 +90,17 @@ def test_spine_lookup_across_column_dtypes() -> None:
     key = [np.array([3.0])]
     _, found = sp.lookup(hash_rows(key, 1), key)
     assert found.rows() == [(3, 2.5)]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(INT64, st.floats(allow_nan=False), st.sampled_from([None, "x", True])),
+                min_size=1, max_size=40))
+def test_few_rows_hash_like_many(rows: list[tuple[int, float, object]]) -> None:
+    # Batches of a few rows are hashed in Python, larger ones with numpy: same hashes.
+    padded = rows * (40 // len(rows) + 1)
+    cols = [np.array([r[0] for r in padded], dtype=np.int64),
+            np.array([r[1] for r in padded]),
+            np.array([r[2] for r in padded], dtype=object)]
+    many = hash_rows(cols, len(padded))
+    for i in range(len(rows)):
+        assert hash_rows([c[i:i + 1] for c in cols], 1)[0] == many[i]

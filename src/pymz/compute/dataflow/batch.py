@@ -149,14 +149,33 @@ def hash_rows(cols: Sequence[Col], n: int) -> Hashes:
     Each value hashes as Python's ``hash`` (so ``5``, ``np.int64(5)``, ``5.0`` and
     ``Decimal(5)`` agree), computed with numpy for int64, bool and float64 columns; the
     column hashes are then mixed with a multiply-xorshift. Why not ``hash(tuple)``: building
-    a tuple per row costs more than everything else an arrangement insert does.
+    a tuple per row costs more than everything else an arrangement insert does. A few rows
+    are mixed in plain Python instead (same result), as numpy's per-call costs dominate.
     """
+    if n <= _FEW_ROWS:
+        return np.array([_mix_row(r) for r in zip(*(c.tolist() for c in cols))]
+                        if cols else [_mix_row(())] * n, dtype=np.int64)
     acc = np.full(n, _MIX_SEED, dtype=np.uint64)
     for c in cols:
         acc ^= value_hashes(c).view(np.uint64)
         acc *= _MIX_MUL
         acc ^= acc >> np.uint64(29)
     return acc.view(np.int64)
+
+
+_FEW_ROWS = 16
+_U64 = 2**64 - 1
+
+
+def _mix_row(row: tuple[Any, ...]) -> int:
+    """:func:`hash_rows` for one row, in Python integers (NaN may hash differently, which
+    is harmless: it equals nothing)."""
+    acc = int(_MIX_SEED)
+    mul = int(_MIX_MUL)
+    for v in row:
+        acc = ((acc ^ (hash(v) & _U64)) * mul) & _U64
+        acc ^= acc >> 29
+    return acc - 2**64 if acc >= 2**63 else acc
 
 
 def value_hashes(col: Col) -> Hashes:
@@ -168,7 +187,7 @@ def value_hashes(col: Col) -> Hashes:
         h = np.where(col < 0, -(mag.view(np.int64)), mag.view(np.int64))
         h[h == -1] = -2
         return h
-    if col.dtype == np.float64:
+    if col.dtype == np.float64 and len(col) > _FEW_ROWS:
         return _float_hashes(col)
     return np.fromiter(map(hash, col.tolist()), dtype=np.int64, count=len(col))
 

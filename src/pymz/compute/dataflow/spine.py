@@ -78,10 +78,17 @@ class Run:
 
 def build_run(batch: Batch, key: Sequence[int], since: int) -> Run:
     """Hash, sort and consolidate a batch into a run."""
-    n = len(batch)
-    khash = hash_rows([batch.cols[i] for i in key], n)
-    rhash = hash_rows(batch.cols, n)
+    khash, rhash = _hashes(batch, tuple(key))
     return _sort_consolidate(Run(batch.cols, batch.time, batch.diff, khash, rhash, 0), since)
+
+
+def _hashes(batch: Batch, key: tuple[int, ...]) -> tuple[Hashes, Hashes]:
+    """Key and row hashes; one computation when the key is the whole row (outputs)."""
+    n = len(batch)
+    rhash = hash_rows(batch.cols, n)
+    if key == tuple(range(batch.arity)):
+        return rhash, rhash
+    return hash_rows([batch.cols[i] for i in key], n), rhash
 
 
 def _sort_consolidate(run: Run, since: int) -> Run:
@@ -290,9 +297,7 @@ class Spine:
 
     def _rebuild_small(self, batch: Batch, stored: list[Run]) -> None:
         """Sort and consolidate the whole (small) spine with ``batch`` into one run."""
-        n = len(batch)
-        fresh = Run(batch.cols, batch.time, batch.diff,
-                    hash_rows([batch.cols[i] for i in self.key], n), hash_rows(batch.cols, n), 0)
+        fresh = Run(batch.cols, batch.time, batch.diff, *_hashes(batch, self.key), 0)
         whole = _sort_consolidate(_concat_runs([*stored, fresh], self.arity, self.since),
                                   self.since)
         self.levels = {len(whole).bit_length(): [whole]} if len(whole) else {}
