@@ -146,43 +146,59 @@ def _row_of(entry: Entry) -> Row:
 
 class _RankedGroup:
     """One group: multiplicities of its rows, and its distinct live rows in order (a sorted
-    head that is a prefix of the order, the rest on a lazily-deleted heap)."""
+    head that is a prefix of the order, the rest on a lazily-deleted heap).
 
-    __slots__ = ("counts", "head", "in_head", "rest", "rest_live")
+    ``last`` caches the head's last entry (None: recompute): most changes land beyond the
+    head and compare against it without touching the sorted list."""
+
+    __slots__ = ("counts", "head", "in_head", "last", "rest", "rest_live")
 
     def __init__(self) -> None:
-        self.counts: Counter[Row] = Counter()
+        self.counts: dict[Row, int] = {}  # a plain dict: Counter's __delitem__ is Python code
         self.head = SortedList()
         self.in_head: dict[Row, Entry] = {}
+        self.last: Entry | None = None
         self.rest: list[Entry] = []
         self.rest_live = 0  # distinct live rows on the heap (the heap may hold stale ones)
 
     def add(self, row: Row, entry: Entry, cap: int | None) -> None:
         """``row`` became live. It joins the head when it sorts before the head's last
         entry or nothing is outside the head; the head then sheds its last beyond ``cap``."""
-        head = self.head
-        if cap is None or self.rest_live == 0 or (head and entry < head[-1]):
-            head.add(entry)
-            self.in_head[row] = entry
-            if cap is not None and len(head) > cap:
-                last = head.pop()
-                del self.in_head[_row_of(last)]
-                heapq.heappush(self.rest, last)
+        if cap is not None and self.rest_live:
+            last = self.last
+            if last is None and self.head:
+                last = self.last = self.head[-1]
+            if last is None or not entry < last:
+                heapq.heappush(self.rest, entry)
                 self.rest_live += 1
-        else:
-            heapq.heappush(self.rest, entry)
+                return
+        head = self.head
+        head.add(entry)
+        self.in_head[row] = entry
+        self.last = None
+        if cap is not None and len(head) > cap:
+            shed = head.pop()
+            del self.in_head[_row_of(shed)]
+            heapq.heappush(self.rest, shed)
             self.rest_live += 1
 
-    def discard(self, row: Row, entry_of: Callable[[Row], Entry]) -> None:
+    def discard(self, row: Row) -> None:
         """``row`` is no longer live; outside the head its heap entry goes stale."""
         entry = self.in_head.pop(row, None)
         if entry is not None:
             self.head.remove(entry)
+            self.last = None
             return
         self.rest_live -= 1
         if len(self.rest) > 2 * self.rest_live + 32:
+            # Keep each live row's newest-built entry once; stale ones go.
             counts, in_head = self.counts, self.in_head
-            self.rest = [entry_of(r) for r, m in counts.items() if m and r not in in_head]
+            live: dict[Row, Entry] = {}
+            for e in self.rest:
+                r = _row_of(e)
+                if r in counts and r not in in_head:
+                    live[r] = e
+            self.rest = list(live.values())
             heapq.heapify(self.rest)
 
     def refill(self, target: int) -> None:
@@ -191,10 +207,11 @@ class _RankedGroup:
         while len(head) < target and self.rest_live > 0:
             entry = heapq.heappop(rest)
             row = _row_of(entry)
-            if row in in_head or not counts.get(row, 0):
+            if row in in_head or row not in counts:
                 continue  # stale: deleted, or a duplicate of a row already moved
             head.add(entry)
             in_head[row] = entry
+            self.last = None
             self.rest_live -= 1
 
 
@@ -251,11 +268,23 @@ class TopK(_TimeOrdered):
 
     def handle_batch(self, t: int, b: Batch) -> list[tuple[Row, int]]:
         rows = b.rows()
-        return self.handle(t, rows, b.diff.tolist(), batch_entries(b, rows, self.order))
+        # Only insertions can make a row live, so only they may need a sort entry.
+        ins = np.flatnonzero(b.diff > 0)
+        if len(ins) == len(rows):
+            entries = batch_entries(b, rows, self.order)
+        else:
+            at = ins.tolist()
+            built = batch_entries(b.take(ins), [rows[i] for i in at], self.order)
+            entries = None
+            if built is not None:
+                entries = [None] * len(rows)
+                for i, e in zip(at, built, strict=True):
+                    entries[i] = e
+        return self.handle(t, rows, b.diff.tolist(), entries)
 
     def handle(self, t: int, rows: list[Row], diffs: list[int],
-               entries: list[Entry] | None = None) -> list[tuple[Row, int]]:
-        """Apply one time's changes; ``entries`` are the rows' sort entries when known."""
+               entries: Sequence[Entry | None] | None = None) -> list[tuple[Row, int]]:
+        """Apply one time's changes; ``entries`` are the rows' sort entries where known."""
         was_negative: dict[Any, bool] = {}
         negatives, groups, group_of, cap = self.negatives, self.groups, self.group_of, self.cap
         entry_of = self._entry
@@ -268,13 +297,12 @@ class TopK(_TimeOrdered):
             if k not in was_negative:
                 was_negative[k] = negatives.get(k, 0) > 0
             counts = g.counts
-            m = counts.get(r, 0)
+            m = counts.pop(r, 0)  # one hash of the row whether it stays or goes
             m_new = m + d
             if (m < 0) != (m_new < 0):
                 negatives[k] = negatives.get(k, 0) + (1 if m_new < 0 else -1)
             if m_new == 0:
-                del counts[r]
-                g.discard(r, entry_of)
+                g.discard(r)
             else:
                 counts[r] = m_new
                 if m == 0:
