@@ -130,13 +130,17 @@ def decode_updates(columns: Sequence[Column], data: bytes) -> list[Update]:
         raise ValueError(
             f"batch has {table.num_columns - 2} columns, schema has {len(columns)}"
         )
-    cols = [
-        [_decoder(col)(v) for v in table.column(i).to_pylist()] for i, col in enumerate(columns)
-    ]
+    cols = []
+    for i, col in enumerate(columns):
+        values = table.column(i).to_pylist()
+        if col.is_array or col.type in _DECODE:
+            dec = _decoder(col)
+            values = [dec(v) for v in values]
+        cols.append(values)  # other types decode as themselves: no per-value call
     times = table.column(len(columns)).to_pylist()
     diffs = table.column(len(columns) + 1).to_pylist()
-    rows = list(zip(*cols, strict=True)) if cols else [() for _ in times]
-    return [(tuple(r), int(t), int(d)) for r, t, d in zip(rows, times, diffs, strict=True)]
+    rows = zip(*cols, strict=True) if cols else (() for _ in times)
+    return list(zip(rows, times, diffs, strict=True))
 
 
 def schema_fingerprint(columns: Sequence[Column]) -> list[list[object]]:
