@@ -153,8 +153,8 @@ def hash_rows(cols: Sequence[Col], n: int) -> Hashes:
     are mixed in plain Python instead (same result), as numpy's per-call costs dominate.
     """
     if n <= _FEW_ROWS:
-        return np.array([_mix_row(r) for r in zip(*(c.tolist() for c in cols))]
-                        if cols else [_mix_row(())] * n, dtype=np.int64)
+        rows = zip(*(c.tolist() for c in cols), strict=True) if cols else [()] * n
+        return np.array([_mix_row(r) for r in rows], dtype=np.int64)
     acc = np.full(n, _MIX_SEED, dtype=np.uint64)
     for c in cols:
         acc ^= value_hashes(c).view(np.uint64)

@@ -264,8 +264,9 @@ def _presum(b: Batch, key: tuple[int, ...], aggs: tuple[Agg, ...]
         else:
             return None
     rows = list(zip(*(b.cols[i].tolist() for i in key), strict=True)) if key else [()] * n
-    index: dict[Row, int] = {}
-    ids = np.fromiter((index.setdefault(r, len(index)) for r in rows), np.intp, n)
+    # Distinct keys in first-seen order, then each row's key id: both loops run in C.
+    index = {k: i for i, k in enumerate(dict.fromkeys(rows))}
+    ids = np.fromiter(map(index.__getitem__, rows), np.intp, n)
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) if n else order

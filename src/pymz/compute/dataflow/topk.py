@@ -271,15 +271,14 @@ class TopK(_TimeOrdered):
         # Only insertions can make a row live, so only they may need a sort entry.
         ins = np.flatnonzero(b.diff > 0)
         if len(ins) == len(rows):
-            entries = batch_entries(b, rows, self.order)
-        else:
-            at = ins.tolist()
-            built = batch_entries(b.take(ins), [rows[i] for i in at], self.order)
-            entries = None
-            if built is not None:
-                entries = [None] * len(rows)
-                for i, e in zip(at, built, strict=True):
-                    entries[i] = e
+            return self.handle(t, rows, b.diff.tolist(), batch_entries(b, rows, self.order))
+        entries: list[Entry | None] | None = None
+        at = ins.tolist()
+        built = batch_entries(b.take(ins), [rows[i] for i in at], self.order)
+        if built is not None:
+            entries = [None] * len(rows)
+            for i, e in zip(at, built, strict=True):
+                entries[i] = e
         return self.handle(t, rows, b.diff.tolist(), entries)
 
     def handle(self, t: int, rows: list[Row], diffs: list[int],
