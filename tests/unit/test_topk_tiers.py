@@ -6,6 +6,7 @@ multiplicities above one. Every time's output must equal a sort of the whole gro
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import random
 from collections import Counter
 from decimal import Decimal
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from pymz.compute.dataflow import Batch, Dataflow, Input, Order, Output, TopK, column
+from pymz.compute.dataflow.graph import StateDict
 from pymz.compute.dataflow.topk import _RankedGroup, batch_entries, sort_entry
 
 Row = tuple[Any, ...]
@@ -133,3 +135,17 @@ def test_batch_entries_equal_per_row_sort_entries() -> None:
     with_array = Batch((column([(1, None), (2,)]),), np.zeros(2, dtype=np.uint64),
                        np.ones(2, dtype=np.int64))
     assert batch_entries(with_array, with_array.rows(), (Order(0),)) is None
+
+
+def test_large_row_maps_are_never_untracked_by_the_gc() -> None:
+    """An exact dict of plain-value rows gets untracked by a collection and re-tracked as
+    young by the next insert (then every young collection walks it): state maps must not."""
+    plain: dict[Row, int] = {}
+    state: dict[Row, int] = StateDict()
+    g = _RankedGroup()
+    for i in range(100):
+        for d in (plain, state, g.counts):
+            d[(i, i + 1)] = 1
+    gc.collect()
+    assert not gc.is_tracked(plain)  # the behaviour StateDict exists to avoid
+    assert gc.is_tracked(state) and gc.is_tracked(g.counts)

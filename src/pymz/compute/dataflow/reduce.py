@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 
 from pymz.compute.dataflow.batch import Batch, TimeBuffer, concat
-from pymz.compute.dataflow.graph import Operator
+from pymz.compute.dataflow.graph import Operator, StateDict
 from pymz.errors import PymzError
 
 Row = tuple[Any, ...]
@@ -91,7 +91,7 @@ class _Extremum:
     __slots__ = ("counts", "desc", "heap")
 
     def __init__(self, desc: bool) -> None:
-        self.counts: dict[Any, int] = {}
+        self.counts: dict[Any, int] = StateDict()
         self.heap: list[Any] = []
         self.desc = desc
 
@@ -284,7 +284,7 @@ class Threshold(_TimeOrdered):
     def __init__(self, src: Operator, *, distinct: bool = False) -> None:
         super().__init__(src, src.arity)
         self.distinct = distinct
-        self.counts: dict[Row, int] = {}
+        self.counts: dict[Row, int] = StateDict()
 
     def _f(self, m: int) -> int:
         return (1 if m > 0 else 0) if self.distinct else max(m, 0)

@@ -29,7 +29,7 @@ import numpy as np
 from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from pymz.compute.dataflow.batch import Batch, Col
-from pymz.compute.dataflow.graph import Operator
+from pymz.compute.dataflow.graph import Operator, StateDict
 from pymz.compute.dataflow.reduce import _TimeOrdered
 
 Row = tuple[Any, ...]
@@ -154,7 +154,8 @@ class _RankedGroup:
     __slots__ = ("counts", "head", "in_head", "last", "rest", "rest_live")
 
     def __init__(self) -> None:
-        self.counts: dict[Row, int] = {}  # a plain dict: Counter's __delitem__ is Python code
+        # Not a Counter (its __delitem__ is Python code), not an exact dict (see StateDict).
+        self.counts: dict[Row, int] = StateDict()
         self.head = SortedList()
         self.in_head: dict[Row, Entry] = {}
         self.last: Entry | None = None
