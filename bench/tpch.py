@@ -12,7 +12,8 @@ DuckDB's recompute over the same final data (multiset, float tolerance), and Duc
 recompute time (best of 3) is the comparison. A second, smaller scale factor repeats the
 1k-batch run to measure latency flatness as the state grows.
 
-Everything runs in this one process, on one core: updates/s are updates/s/core.
+Everything runs in this one process, on one core: updates/s are updates/s/core. The
+process uses clusterd's GC thresholds (``pymz.compute.gc_policy``).
 
 Run: ``.venv/bin/python -m bench.tpch [--sf 0.1] [--flat-sf 0.01] [--markdown out.md]``
 """
@@ -37,6 +38,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from bench.tpch_queries import QUERIES, TABLES
+from pymz.compute import gc_policy
 from pymz.compute.render import CompiledDataflow
 from pymz.errors import PymzError
 from pymz.expr import optimize, plan
@@ -290,6 +292,7 @@ def main() -> None:
     ap.add_argument("--counts", default="200,20,5", help="batches per size")
     ap.add_argument("--markdown", default="", help="also write a markdown summary here")
     a = ap.parse_args()
+    gc_policy.apply()  # as clusterd runs
     sizes = [int(x) for x in a.sizes.split(",")]
     counts = dict(zip(sizes, (int(x) for x in a.counts.split(",")), strict=True))
     names = a.queries.split(",")

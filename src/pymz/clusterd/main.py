@@ -16,6 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from pymz.clusterd.server import ComputeServicer, Endpoint, Metrics, StorageServicer
 from pymz.clusterd.timely import TimelyMesh, split_addr, unix_path
+from pymz.compute import gc_policy
 from pymz.compute.peek import PersistLocation, SnapshotPeekExecutor
 from pymz.compute.runtime import ComputeRuntime
 from pymz.compute_client.protocol import (
@@ -194,6 +195,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    gc_policy.apply()
     try:
         asyncio.run(run(args))
     except RuntimeError as e:
