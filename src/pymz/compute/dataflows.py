@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from pymz.compute.arrow_input import arrow_batch
 from pymz.compute.dataflow import FOREVER, Batch, Dataflow, Input, Operator, Output, Subscription
 from pymz.compute.dataflow.graph import error_for
 from pymz.compute.notify import ShardNotifier
@@ -45,6 +46,7 @@ from pymz.compute_client.protocol import (
 )
 from pymz.errors import InternalError, PymzError
 from pymz.persist import PersistClient, ReadHandle
+from pymz.persist.client import ListenEvent, ListenParts
 from pymz.proto.common import Frontier, frontier_to_proto
 from pymz.repr.types import Column
 
@@ -275,19 +277,29 @@ class RunningDataflow:
             await asyncio.sleep(self.poll_s)
         if self.closed:
             return
-        snap = await asyncio.to_thread(handle.snapshot, self.as_of)
-        self._deliver(s, part, columns, snap)
+        # The data part is read as Arrow tables straight into columns; the (small) errors
+        # part as rows.
+        columnar = part == 0
+        if columnar:
+            parts = await asyncio.to_thread(handle.snapshot_parts, self.as_of)
+            self._push_parts(self.inputs[s.id], columns, parts)
+        else:
+            self._deliver(s, part, columns, await asyncio.to_thread(handle.snapshot, self.as_of))
         self._source_upper(s, part, self.as_of + 1)
         self.step()
         listen = handle.listen(self.as_of)
         last_downgrade = time.monotonic()
         while not listen.done and not self.closed:
             woken = self.notifier.event(shard_id)  # taken before polling: no lost wake-up
-            ev = await asyncio.to_thread(listen.poll)
+            ev: ListenEvent | ListenParts | None = await asyncio.to_thread(
+                listen.poll_parts if columnar else listen.poll)
             if ev is None:
                 await self.notifier.wait(woken, self.poll_s)
                 continue
-            self._deliver(s, part, columns, ev.updates)
+            if isinstance(ev, ListenParts):
+                self._push_parts(self.inputs[s.id], columns, ev.parts)
+            else:
+                self._deliver(s, part, columns, ev.updates)
             self._source_upper(s, part, ev.upper)
             if ev.upper is not None and time.monotonic() - last_downgrade > _HOLD_DOWNGRADE_S:
                 # Everything before the upper is in the dataflow: the shard may compact.
@@ -313,6 +325,12 @@ class RunningDataflow:
             inp.close()
         else:
             inp.advance_to(frontier)
+
+    def _push_parts(self, inp: Input, columns: tuple[Column, ...], parts: list[Any]) -> None:
+        if parts:
+            b = arrow_batch(parts, columns, self.as_of)
+            if len(b):
+                inp.send(b)
 
     def _push(self, inp: Input, columns: tuple[Column, ...],
               updates: list[tuple[tuple[object, ...], int, int]]) -> None:

@@ -15,10 +15,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
+
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from pymz.persist.batch_cache import BatchCache
 from pymz.persist.blob import Blob
-from pymz.persist.codec import decode_updates, encode_updates, schema_fingerprint
+from pymz.persist.codec import decode_table, decode_updates, encode_updates, schema_fingerprint
 from pymz.persist.compaction import compact, gc
 from pymz.persist.consensus import Consensus
 from pymz.persist.consolidate import Update, consolidate, consolidate_at
@@ -68,6 +71,15 @@ class ListenEvent:
     """Updates with times in ``[previous upper, upper)`` (and ``> as_of``); then progress."""
 
     updates: list[Update]
+    upper: Frontier
+
+
+@dataclass(frozen=True)
+class ListenParts:
+    """A listen event as Arrow tables (one per batch read, see ``ReadHandle.snapshot_parts``):
+    the updates with times in ``[previous upper, upper)`` and ``> as_of``, not consolidated."""
+
+    parts: list[Any]
     upper: Frontier
 
 
@@ -185,6 +197,12 @@ class PersistClient:
         # Not cached here: only a decode gives exactly the values a reader would see.
         self.blob.set(key, encode_updates(schema, updates))
         return HollowBatch(key, lower, upper, since, len(updates))
+
+    def batch_table(self, schema: tuple[Column, ...], batch: HollowBatch) -> Any | None:
+        """A batch as its Arrow table (see ``codec.decode_table``); ``None`` if its blob is
+        gone. Not cached: reading the IPC stream is zero-copy over the blob's bytes."""
+        data = self.blob.get(batch.key)
+        return None if data is None else decode_table(schema, data)
 
     def read_batch(self, schema: tuple[Column, ...], batch: HollowBatch) -> list[Update] | None:
         data = self.batch_updates(schema, batch)
@@ -473,6 +491,55 @@ class ReadHandle:
                 return consolidate_at(out, as_of)
         raise PersistError(f"shard {self.shard_id}: batches kept disappearing during snapshot")
 
+    def snapshot_parts(self, as_of: int) -> list[Any]:
+        """:meth:`snapshot`'s updates as Arrow tables, one per batch, for a columnar reader:
+        rows at times ``<= as_of``, but neither advanced to ``as_of`` nor consolidated (the
+        reader must do both; together they equal :meth:`snapshot`)."""
+        check_timestamp(as_of)
+        self.maybe_heartbeat()
+        for _ in range(_MISSING_BLOB_RETRIES):
+            s = self.fetch_state()
+            self._check_readable(s, as_of)
+            if not less_than_frontier(as_of, s.upper):
+                raise NotYetAvailableError(
+                    f"shard {self.shard_id} is not complete at {as_of} "
+                    f"(upper {frontier_str(s.upper)})"
+                )
+            out = self._read_parts(s, lambda b: b.lower <= as_of, None, as_of, None)
+            if out is not None:
+                return out
+        raise PersistError(f"shard {self.shard_id}: batches kept disappearing during snapshot")
+
+    def _read_parts(
+        self,
+        s: ShardState,
+        want_batch: Callable[[HollowBatch], bool],
+        min_time: int | None,
+        max_time: int | None,
+        before: Frontier,
+    ) -> list[Any] | None:
+        """Arrow tables of the matching batches, rows kept where ``min_time <= time <=
+        max_time`` and ``time < before`` (each bound optional); ``None`` if a blob vanished."""
+        out: list[Any] = []
+        for b in s.batches:
+            if not want_batch(b):
+                continue
+            table = self.client.batch_table(self.schema, b)
+            if table is None:
+                return None
+            t = table.column("_time")
+            keep = None
+            for bound, op in ((min_time, pc.greater_equal), (max_time, pc.less_equal),
+                              (before, pc.less)):
+                if bound is not None:
+                    m = op(t, bound)
+                    keep = m if keep is None else pc.and_(keep, m)
+            if keep is not None and pc.all(keep).as_py() is not True:
+                table = table.filter(keep)
+            if table.num_rows:
+                out.append(table)
+        return out
+
     def _read(
         self,
         s: ShardState,
@@ -536,6 +603,29 @@ class Listen:
                 return ListenEvent(consolidate(out), s.upper)
         raise PersistError(f"shard {h.shard_id}: batches kept disappearing during listen")
 
+    def poll_parts(self) -> ListenParts | None:
+        """:meth:`poll` with the updates as Arrow tables (see ``ReadHandle.snapshot_parts``);
+        not consolidated. Use one of ``poll`` and ``poll_parts`` per listen."""
+        lo = self.frontier
+        if lo is None:
+            return None
+        h = self.handle
+        h.maybe_heartbeat()
+        for _ in range(_MISSING_BLOB_RETRIES):
+            s = h.fetch_state()
+            hi = s.upper
+            if not frontier_lt(lo, hi):
+                return None
+
+            def want(b: HollowBatch, hi: Frontier = hi) -> bool:
+                return frontier_lt(lo, b.upper) and less_than_frontier(b.lower, hi)
+
+            out = h._read_parts(s, want, max(lo, self.as_of + 1), None, hi)
+            if out is not None:
+                self.frontier = hi
+                return ListenParts(out, hi)
+        raise PersistError(f"shard {h.shard_id}: batches kept disappearing during listen")
+
     def _read_range(self, s: ShardState, lo: int, hi: Frontier) -> list[Update] | None:
         return self.handle._read(
             s,
@@ -573,6 +663,7 @@ class Listen:
 
 __all__ = [
     "ListenEvent",
+    "ListenParts",
     "PersistClient",
     "PersistConfig",
     "ReadHandle",

@@ -123,20 +123,35 @@ def encode_updates(columns: Sequence[Column], updates: Sequence[Update]) -> byte
     return bytes(sink.getvalue().to_pybytes())
 
 
-def decode_updates(columns: Sequence[Column], data: bytes) -> list[Update]:
-    """Decode Arrow IPC stream bytes written by :func:`encode_updates`."""
+def decode_table(columns: Sequence[Column], data: bytes) -> Any:
+    """The Arrow table of a batch written by :func:`encode_updates`, values still in their
+    stored encoding (see :func:`decode_values`); columns ``c0..``, ``_time``, ``_diff``."""
     table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
     if table.num_columns != len(columns) + 2:
         raise ValueError(
             f"batch has {table.num_columns - 2} columns, schema has {len(columns)}"
         )
-    cols = []
-    for i, col in enumerate(columns):
-        values = table.column(i).to_pylist()
-        if col.is_array or col.type in _DECODE:
-            dec = _decoder(col)
-            values = [dec(v) for v in values]
-        cols.append(values)  # other types decode as themselves: no per-value call
+    return table
+
+
+def needs_value_decoding(column: Column) -> bool:
+    """Whether a column's stored values differ from its Python values (see ``_DECODE``)."""
+    return column.is_array or column.type in _DECODE
+
+
+def decode_values(column: Column, values: Any) -> list[Any]:
+    """The Python values of one stored column (an Arrow array or chunked array)."""
+    out: list[Any] = values.to_pylist()
+    if needs_value_decoding(column):
+        dec = _decoder(column)
+        out = [dec(v) for v in out]
+    return out  # other types decode as themselves: no per-value call
+
+
+def decode_updates(columns: Sequence[Column], data: bytes) -> list[Update]:
+    """Decode Arrow IPC stream bytes written by :func:`encode_updates`."""
+    table = decode_table(columns, data)
+    cols = [decode_values(col, table.column(i)) for i, col in enumerate(columns)]
     times = table.column(len(columns)).to_pylist()
     diffs = table.column(len(columns) + 1).to_pylist()
     rows = zip(*cols, strict=True) if cols else (() for _ in times)

@@ -12,7 +12,7 @@ from pymz.compute.dataflow.batch import Col, column
 from pymz.compute.render.relation import render
 from pymz.errors import InternalError
 from pymz.expr.relation import RelationExpr, Schema
-from pymz.repr.types import ScalarType
+from pymz.repr.types import Column, ScalarType
 
 Row = tuple[Any, ...]
 
@@ -39,6 +39,17 @@ def _float_column(vals: Sequence[Any]) -> Col:
     return column(list(vals)) if np.isnan(col).any() else col
 
 
+def values_column(c: Column, vals: Sequence[Any]) -> Col:
+    """The column of one input column's Python values (arrays: lists become tuples)."""
+    if c.is_array:
+        return column([tuple(v) if isinstance(v, list) else v for v in vals])
+    if c.type in _ALWAYS_OBJECT:
+        return np.fromiter(vals, dtype=object, count=len(vals))
+    if c.type is ScalarType.FLOAT8:
+        return _float_column(vals)
+    return column(list(vals))
+
+
 def updates_batch(updates: Sequence[tuple[Sequence[Any], int, int]], schema: Schema,
                   as_of: int) -> Batch:
     """A columnar batch of ``(row, time, diff)`` updates, times advanced to ``as_of``.
@@ -52,16 +63,7 @@ def updates_batch(updates: Sequence[tuple[Sequence[Any], int, int]], schema: Sch
                                [d for _, _, d in updates], arity=len(schema))
     rows, times, diffs = zip(*updates, strict=True)
     values = list(zip(*rows, strict=True))
-    cols = []
-    for c, vals in zip(schema, values, strict=True):
-        if c.is_array:
-            cols.append(column([tuple(v) if isinstance(v, list) else v for v in vals]))
-        elif c.type in _ALWAYS_OBJECT:
-            cols.append(np.fromiter(vals, dtype=object, count=n))
-        elif c.type is ScalarType.FLOAT8:
-            cols.append(_float_column(vals))
-        else:
-            cols.append(column(list(vals)))
+    cols = [values_column(c, vals) for c, vals in zip(schema, values, strict=True)]
     t = np.array(times, dtype=np.uint64)
     if as_of:
         t = np.maximum(t, np.uint64(as_of))
