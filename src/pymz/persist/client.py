@@ -527,14 +527,20 @@ class ReadHandle:
             table = self.client.batch_table(self.schema, b)
             if table is None:
                 return None
+            # A batch's times lie in [lower, upper) (compaction keeps them there): filter
+            # only a batch that a bound cuts into.
             t = table.column("_time")
             keep = None
-            for bound, op in ((min_time, pc.greater_equal), (max_time, pc.less_equal),
-                              (before, pc.less)):
-                if bound is not None:
+            for bound, op, cuts in (
+                (min_time, pc.greater_equal, min_time is not None and min_time > b.lower),
+                (max_time, pc.less_equal,
+                 max_time is not None and (b.upper is None or max_time < b.upper - 1)),
+                (before, pc.less, before is not None and (b.upper is None or before < b.upper)),
+            ):
+                if cuts:
                     m = op(t, bound)
                     keep = m if keep is None else pc.and_(keep, m)
-            if keep is not None and pc.all(keep).as_py() is not True:
+            if keep is not None:
                 table = table.filter(keep)
             if table.num_rows:
                 out.append(table)
