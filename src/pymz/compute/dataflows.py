@@ -6,7 +6,9 @@ synchronously after every input change, so no two steps overlap.
 
 - Sources (:class:`SourceImport`): a read hold on the shard, ``snapshot(as_of)`` once the
   shard's upper passes ``as_of``, then a polling ``listen(as_of)``; each event's updates are
-  pushed into the source's ``Input`` and its frontier advanced to the shard's upper.
+  pushed into the source's ``Input`` and its frontier advanced to the shard's upper. The
+  data shard is read as Arrow tables turned into columns in bulk (:mod:`.arrow_input`),
+  the errors shard as rows.
 - Builds are rendered in order into one :class:`Dataflow`, each reading ``Get`` of sources
   and earlier builds; every exported build gets one :class:`Output`.
 - Index exports answer peeks from their Output at a timestamp once its frontier passed it.
