@@ -99,6 +99,12 @@ class CompiledDataflow:
         inp = self._input(gid)
         inp.send(updates_batch(ups, self.schemas[gid], self.as_of))
 
+    def push_batch(self, gid: str, batch: Batch) -> None:
+        """Queue an already columnar batch for input ``gid`` (times >= its frontier and
+        ``as_of``, columns as :func:`updates_batch` builds them)."""
+        if len(batch):
+            self._input(gid).send(batch)
+
     def advance(self, gid: str, frontier: int) -> None:
         """Promise that input ``gid`` gets no more updates at times before ``frontier``."""
         self._input(gid).advance_to(max(frontier, self.as_of))
