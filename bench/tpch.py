@@ -9,10 +9,11 @@ until complete) and peak RSS, then refresh batches of 1, 1k and 10k rows (half i
 perturbed copies of live rows, half deletes of live rows; one timestamp per batch), each
 timed until the output is complete at its time. Data reaches the dataflow as it does in
 clusterd: encoded as persist's Arrow IPC batches (the writer's work, untimed), then decoded
-into columns (``pymz.compute.arrow_input``, timed, as part of hydration and of each batch). At the end the maintained result must equal
-DuckDB's recompute over the same final data (multiset, float tolerance), and DuckDB's
-recompute time (best of 3) is the comparison. A second, smaller scale factor repeats the
-1k-batch run to measure latency flatness as the state grows.
+into columns (``pymz.compute.arrow_input``, timed, as part of hydration and of each batch).
+At the end the maintained result must equal DuckDB's recompute over the same final data
+(multiset, float tolerance), and DuckDB's recompute time (best of 3) is the comparison. A
+second, smaller scale factor repeats the 1k-batch run to measure latency flatness as the
+state grows.
 
 Everything runs in this one process, on one core: updates/s are updates/s/core. The
 process uses clusterd's GC thresholds (``pymz.compute.gc_policy``).

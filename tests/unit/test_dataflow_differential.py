@@ -326,3 +326,36 @@ def test_min_max_under_churn_in_one_large_group(seed: int) -> None:
         return Counter({(1, min(vals), max(vals)): 1}) if vals else Counter()
 
     drive(seed, {"r": [[1], list(range(60))]}, build, {"m": m}, rounds=40, max_changes=25)
+
+
+def test_delta_join_skips_paths_reading_inputs_that_delivered_nothing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """At hydration every input's first delta arrives at once: only the path that reads no
+    still-empty "old" input runs (the others would produce rows that cancel)."""
+    calls: list[int] = []
+    real = DeltaJoin._path
+
+    def counting(self: DeltaJoin, i: int, d: Any, deltas: Any) -> Any:
+        calls.append(i)
+        return real(self, i, d, deltas)
+
+    monkeypatch.setattr(DeltaJoin, "_path", counting)
+    df = Dataflow()
+    r, s = Input(df, 2), Input(df, 2)
+    r_k, s_k = Arrange(r, (0,)), Arrange(s, (0,))
+    out = Output(DeltaJoin([r_k, s_k], [[Lookup(1, s_k, (0,))], [Lookup(0, r_k, (2,))]]))
+    r.send_rows([(k, "r") for k in range(5)], 0, 1)
+    s.send_rows([(k, "s") for k in range(3, 8)], 0, 1)
+    for inp in (r, s):
+        inp.advance_to(1)
+    df.run()
+    assert calls == [1]  # path 0 would read S without its delta: empty
+    assert sorted(out.rows(0)) == [((3, "r", 3, "s"), 1), ((4, "r", 4, "s"), 1)]
+    r.send_rows([(7, "r2")], 1, 1)
+    s.send_rows([(4, "s"), (9, "s")], 1, 1)
+    for inp in (r, s):
+        inp.advance_to(2)
+    df.run()
+    assert calls == [1, 0, 1]  # both inputs delivered before: both paths run
+    assert sorted(out.rows(1)) == [((3, "r", 3, "s"), 1), ((4, "r", 4, "s"), 2),
+                                   ((7, "r2", 7, "s"), 1)]

@@ -131,6 +131,8 @@ def concat(batches: Sequence[Batch], arity: int) -> Batch:
 
 
 def concat_cols(cols: list[Col]) -> Col:
+    if len(cols) == 1:
+        return cols[0]  # columns are never written in place: no copy needed
     kinds = {c.dtype for c in cols}
     if len(kinds) == 1:
         return np.concatenate(cols)

@@ -73,6 +73,11 @@ class DeltaJoin(Operator):
                 done.add(step.input)
             if done != set(range(len(inputs))):
                 raise InternalError(f"path {i} does not reach every input")
+        # Rows taken from each input so far. The arrangements start empty, so while an
+        # input has delivered nothing, its version without the pending delta is empty, and
+        # so is every path reading that version: at hydration (every input's first delta at
+        # once) only one path does work instead of all of them cancelling each other.
+        self.consumed = [0] * len(inputs)
 
     def _owner(self, col: int) -> int:
         for j in range(len(self.inputs)):
@@ -88,14 +93,21 @@ class DeltaJoin(Operator):
         deltas = [self.take(port) for port in range(len(self.inputs))]
         parts: list[Batch] = []
         for i, d in enumerate(deltas):
-            if len(d):
+            if len(d) and not self._reads_nothing(i, deltas):
                 parts.append(self._path(i, d, deltas))
+        for j, d in enumerate(deltas):
+            self.consumed[j] += len(d)
         out = concat(parts, self.arity)
         self.emit(out)
         f = self.input_frontier()
         for h in self.handles:
             h.set_since(f)
         return self.advance(f) or any(len(d) for d in deltas)
+
+    def _reads_nothing(self, i: int, deltas: list[Batch]) -> bool:
+        """Whether path ``i`` reads an input that is empty without its pending delta."""
+        return any(step.input > i and not self.consumed[step.input]
+                   for step in self.paths[i])
 
     def _path(self, i: int, d: Batch, deltas: list[Batch]) -> Batch:
         p = _Partial({i: d.cols}, Batch((), d.time, d.diff))
