@@ -6,11 +6,12 @@ import math
 from decimal import Decimal
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pymz.compute.dataflow import Batch, Spine
-from pymz.compute.dataflow.batch import hash_order, hash_rows, value_hashes
+from pymz.compute.dataflow.batch import column, hash_order, hash_rows, value_hashes
 
 INT64 = st.integers(-(2**63), 2**63 - 1)
 
@@ -104,3 +105,27 @@ def test_few_rows_hash_like_many(rows: list[tuple[int, float, object]]) -> None:
     many = hash_rows(cols, len(padded))
     for i in range(len(rows)):
         assert hash_rows([c[i:i + 1] for c in cols], 1)[0] == many[i]
+
+
+@pytest.mark.parametrize("probes", [10, 300])  # below and above the sorted-probe threshold
+def test_lookup_returns_each_probes_matches(probes: int) -> None:
+    rng = np.random.default_rng(5)
+    sp = Spine((0,), 2, small=0)
+    model: dict[object, list[tuple[object, ...]]] = {}
+    for part in range(4):  # several runs
+        keys = rng.integers(0, 150, 120).tolist()
+        rows = [(k, f"{part}-{i}") for i, k in enumerate(keys)]
+        sp.insert(Batch.from_rows(rows, 0))
+        for r in rows:
+            model.setdefault(r[0], []).append(r)
+    # -1 and -2 collide in Python's hash; None and absent keys match nothing.
+    sp.insert(Batch.from_rows([(-1, "x"), (-2, "y")], 0))
+    model[-1], model[-2] = [(-1, "x")], [(-2, "y")]
+    probe_keys: list[object] = [*rng.integers(-2, 200, probes).tolist(), None]
+    key = [column(probe_keys)]
+    pi, found = sp.lookup(hash_rows(key, len(probe_keys)), key)
+    got: dict[int, list[tuple[object, ...]]] = {}
+    for i, row in zip(pi.tolist(), found.rows(), strict=True):
+        got.setdefault(i, []).append(row)
+    want = {i: model[k] for i, k in enumerate(probe_keys) if k in model}
+    assert {i: sorted(v) for i, v in got.items()} == {i: sorted(v) for i, v in want.items()}

@@ -52,6 +52,8 @@ MIN_FUEL = 1024
 # A spine this small (complete runs plus the insert) is kept as one run, re-sorted whole on
 # each insert: one sort of at most this many rows instead of a run build plus merge steps.
 SMALL_SPINE = 2048
+# Probe batches larger than this are sorted by key hash before searching runs.
+_SORT_PROBES = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,8 +237,12 @@ class Spine:
         """All stored rows whose key equals a probe's: (probe index per match, matched rows)."""
         idx_parts: list[Idx] = []
         rows: list[Batch] = []
+        # Sorted probes walk each run front to back (numpy's searchsorted starts from the
+        # previous key's position): far fewer cache misses in a large run.
+        order = np.argsort(khash, kind="stable") if len(khash) > _SORT_PROBES else None
+        sorted_khash = khash if order is None else khash[order]
         for run in self.runs():
-            pi, ri = probe(run, khash, keycols, self.key)
+            pi, ri = probe(run, sorted_khash, keycols, self.key, order)
             if len(pi):
                 idx_parts.append(pi)
                 rows.append(run.batch().take(ri))
@@ -366,8 +372,11 @@ class Spine:
         return sum(len(q) for q in self.levels.values()) + 2 * len(self.merges)
 
 
-def probe(run: Run, khash: Hashes, keycols: Sequence[Col], key: Sequence[int]) -> tuple[Idx, Idx]:
-    """Matches of probe keys in one run: (probe indexes, run indexes), value-verified."""
+def probe(run: Run, khash: Hashes, keycols: Sequence[Col], key: Sequence[int],
+          order: Idx | None = None) -> tuple[Idx, Idx]:
+    """Matches of probe keys in one run: (probe indexes, run indexes), value-verified.
+    ``order``: the probes' permutation when ``khash`` is given sorted (``khash[i]`` is
+    probe ``order[i]``); returned probe indexes are always the original ones."""
     lo = np.searchsorted(run.khash, khash, side="left")
     hi = np.searchsorted(run.khash, khash, side="right")
     counts = hi - lo
@@ -375,7 +384,7 @@ def probe(run: Run, khash: Hashes, keycols: Sequence[Col], key: Sequence[int]) -
     if total == 0:
         e = np.empty(0, dtype=np.intp)
         return e, e.copy()
-    pi = np.repeat(np.arange(len(khash)), counts)
+    pi = np.repeat(np.arange(len(khash)) if order is None else order, counts)
     starts = np.cumsum(counts) - counts
     ri = np.arange(total) - np.repeat(starts, counts) + np.repeat(lo, counts)
     mask = np.ones(total, dtype=np.bool_)
