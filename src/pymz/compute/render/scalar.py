@@ -93,6 +93,8 @@ def _native_ints(c: Col, nulls: Mask | None, fill: int = 0) -> npt.NDArray[np.in
         return None
     # Only plain Python ints (not Decimal, float or bool) convert exactly.
     present = c if nulls is None else c[~nulls]
+    if len(present) and type(present[0]) is not int:
+        return None  # a typed column holds one kind of value: dates, text, … never convert
     if not set(map(type, present.tolist())) <= {int}:
         return None
     vals = c.copy() if nulls is not None else c
@@ -276,6 +278,26 @@ def _compare(f: str, a: Fn, b: Fn, e: Call) -> Fn:
         true = np.zeros(n, dtype=np.bool_)
         true[live] = np.asarray(op(x[live], y[live]), dtype=np.bool_)
         return _bools(true, nulls)
+
+    rhs = e.args[1]
+    if (isinstance(rhs, Literal) and rhs.value is not None and not rhs.is_array
+            and not isinstance(rhs.value, bool | int | float)):
+        # ``col <op> constant`` on dates, text, numerics: compare against the value itself
+        # (no constant column to build and scan for NULLs, no int conversion to try).
+        value: Any = rhs.value
+
+        def with_constant(cols: Cols, n: int) -> Col:
+            x = a(cols, n)
+            if x.dtype != object:
+                return run(cols, n)
+            nulls = null_mask(x)
+            if nulls is None:
+                return np.asarray(op(x, value), dtype=np.bool_)
+            live = np.flatnonzero(~nulls)
+            true = np.zeros(n, dtype=np.bool_)
+            true[live] = np.asarray(op(x[live], value), dtype=np.bool_)
+            return _bools(true, nulls)
+        return with_constant
     return run
 
 
