@@ -27,12 +27,13 @@ def model(updates: list[tuple[tuple[Any, ...], int, int]], as_of: int) -> Counte
     return Counter({r: m for r, m in c.items() if m})
 
 
+@pytest.mark.parametrize("fan_in", [2, 4])
 @pytest.mark.parametrize("small", [0, 40, SMALL_SPINE])  # merges; both; one re-sorted run
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.lists(UPDATE, max_size=12), max_size=12), st.integers(0, 5))
-def test_lookup_and_snapshot_match_model(small: int, batches: list[list[Any]],
+def test_lookup_and_snapshot_match_model(small: int, fan_in: int, batches: list[list[Any]],
                                          probe_time: int) -> None:
-    sp = Spine((0,), 2, fuel_factor=1, small=small)
+    sp = Spine((0,), 2, fuel_factor=1, small=small, fan_in=fan_in)
     h = sp.handle()
     seen: list[Any] = []
     for ups in batches:

@@ -1,12 +1,13 @@
 """Arrangements: indexed, consolidated multisets of ``(key, row, time, diff)`` as an LSM spine.
 
 A :class:`Run` is an immutable, consolidated set of updates sorted by (key hash, row hash,
-time). A :class:`Spine` keeps few runs, at most one complete run per size class (class
-``i`` holds runs of ``2**(i-1)..2**i - 1`` rows) plus at most one merge in progress per
-class. Merges advance in bounded chunks, one per insert: each inserted batch of ``n`` rows
-gives every merge in progress ``fuel_factor * n`` rows of work, so no insert pays for a whole large
-merge; a merge that is still running when its class receives a new run is finished early
-("forced"), and that work is counted separately in :class:`MergeStats`.
+time). A :class:`Spine` keeps few runs: per size class (class ``i`` holds runs of
+``fan_in**(i-1)..fan_in**i - 1`` rows, ``fan_in`` 4 by default) fewer than ``fan_in``
+complete runs, plus at most one merge in progress, of the class's ``fan_in`` oldest runs.
+Merges advance in bounded chunks, one per insert: each inserted batch of ``n`` rows gives
+every merge in progress ``fuel_factor * n`` rows of work, so no insert pays for a whole
+large merge; a merge that falls so far behind that its class queues ``max_backlog`` runs
+is finished early ("forced"), and that work is counted separately in :class:`MergeStats`.
 
 Lookups binary-search every readable run (complete runs and the sources of running merges)
 with ``np.searchsorted`` on the key hashes, so their cost is ``O(batch · runs · log n +
@@ -52,13 +53,17 @@ MIN_FUEL = 1024
 # A spine this small (complete runs plus the insert) is kept as one run, re-sorted whole on
 # each insert: one sort of at most this many rows instead of a run build plus merge steps.
 SMALL_SPINE = 2048
+# Runs merged at once: each row is rewritten about log_FAN_IN(state / batch) times (log2
+# before), at the price of up to FAN_IN - 1 more runs per size class for lookups to search.
+FAN_IN = 4
 # Probe batches larger than this are sorted by key hash before searching runs.
 _SORT_PROBES = 64
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Run:
-    """An immutable consolidated run sorted by (khash, rhash, time)."""
+    """An immutable consolidated run sorted by (khash, rhash, time). Compared by identity
+    (spines find their runs in level queues)."""
 
     cols: tuple[Col, ...]
     time: Times
@@ -115,45 +120,49 @@ def _concat_runs(parts: list[Run], arity: int, since: int) -> Run:
 
 
 class Merger:
-    """An in-progress merge of two runs, done in chunks cut at key-hash boundaries."""
+    """An in-progress merge of several runs, done in chunks cut at key-hash boundaries."""
 
-    def __init__(self, a: Run, b: Run, level: int, arity: int) -> None:
-        self.a, self.b, self.level, self.arity = a, b, level, arity
-        self.ia = 0
-        self.ib = 0
+    def __init__(self, runs: Sequence[Run], level: int, arity: int) -> None:
+        self.srcs = list(runs)
+        self.pos = [0] * len(self.srcs)
+        self.level, self.arity = level, arity
         self.out: list[Run] = []
         self.compacted = FOREVER  # least since any chunk was consolidated at
 
     @property
     def done(self) -> bool:
-        return self.ia >= len(self.a) and self.ib >= len(self.b)
+        return all(p >= len(r) for r, p in zip(self.srcs, self.pos, strict=True))
 
     def remaining(self) -> int:
-        return len(self.a) - self.ia + len(self.b) - self.ib
+        return sum(len(r) - p for r, p in zip(self.srcs, self.pos, strict=True))
+
+    def unmerged(self) -> list[Run]:
+        """What is left of each source (readers consult these plus the finished chunks)."""
+        return [r.slice(p, len(r)) for r, p in zip(self.srcs, self.pos, strict=True)]
 
     def step(self, fuel: int, since: int) -> int:
         """Merge about ``fuel`` rows as one chunk; returns the rows processed.
 
-        The chunk ends at the ``fuel``-th smallest key hash of the two remaining streams
-        (found among the next ``fuel`` hashes of each), so it never splits a key and costs
-        one sort of two presorted pieces.
+        The chunk ends at the ``fuel``-th smallest key hash of the remaining streams (found
+        among the next ``fuel`` hashes of each), so it never splits a key and costs one sort
+        of a few presorted pieces.
         """
         if self.done:
             return 0
-        a, b = self.a, self.b
         if self.remaining() <= fuel:
-            ja, jb = len(a), len(b)
+            ends = [len(r) for r in self.srcs]
         else:
-            nxt = np.concatenate([a.khash[self.ia:self.ia + fuel], b.khash[self.ib:self.ib + fuel]])
+            nxt = np.concatenate([r.khash[p:p + fuel]
+                                  for r, p in zip(self.srcs, self.pos, strict=True)])
             cut = np.partition(nxt, fuel - 1)[fuel - 1]
-            ja = int(np.searchsorted(a.khash, cut, side="right"))
-            jb = int(np.searchsorted(b.khash, cut, side="right"))
-            ja, jb = max(ja, self.ia), max(jb, self.ib)
-        both = _concat_runs([a.slice(self.ia, ja), b.slice(self.ib, jb)], self.arity, since)
-        self.out.append(_sort_consolidate(both, since))
+            ends = [max(int(np.searchsorted(r.khash, cut, side="right")), p)
+                    for r, p in zip(self.srcs, self.pos, strict=True)]
+        pieces = [r.slice(p, e) for r, p, e in zip(self.srcs, self.pos, ends, strict=True)
+                  if e > p]
+        self.out.append(_sort_consolidate(_concat_runs(pieces, self.arity, since), since))
         self.compacted = min(self.compacted, since)
-        work = (ja - self.ia) + (jb - self.ib)
-        self.ia, self.ib = ja, jb
+        work = sum(e - p for p, e in zip(self.pos, ends, strict=True))
+        self.pos = ends
         return work
 
     def result(self, since: int) -> Run:
@@ -198,18 +207,28 @@ class Spine:
     """A shared arrangement of full rows indexed by ``key`` (a tuple of column indexes)."""
 
     def __init__(self, key: Sequence[int], arity: int, *, fuel_factor: int = 4,
-                 max_backlog: int = 3, small: int | None = None) -> None:
+                 fan_in: int = FAN_IN, max_backlog: int | None = None,
+                 small: int | None = None) -> None:
+        if fan_in < 2 or fan_in & (fan_in - 1):
+            raise ValueError("fan_in must be a power of two >= 2")
         self.key = tuple(key)
         self.small = SMALL_SPINE if small is None else small
         self.arity = arity
         self.fuel_factor = fuel_factor
-        # Complete runs per size class, oldest first; a class's merge takes the two oldest.
+        self.fan_in = fan_in
+        self._class_bits = fan_in.bit_length() - 1
+        # Complete runs per size class, oldest first; a class's merge takes the oldest
+        # ``fan_in``.
         self.levels: dict[int, list[Run]] = {}
-        self.max_backlog = max_backlog
+        self.max_backlog = 2 * fan_in if max_backlog is None else max_backlog
         self.merges: dict[int, Merger] = {}
         self.handles: list[TraceHandle] = []
         self.since = 0
         self.stats = MergeStats()
+
+    def _size_class(self, rows: int) -> int:
+        """Class ``i`` holds runs of ``fan_in**(i-1) .. fan_in**i - 1`` rows."""
+        return -(-rows.bit_length() // self._class_bits)
 
     # -- readers ---------------------------------------------------------------------------
     def handle(self) -> TraceHandle:
@@ -225,8 +244,7 @@ class Spine:
         """Every run a reader must consult (complete runs and sources of running merges)."""
         out = [r for q in self.levels.values() for r in q]
         for m in self.merges.values():
-            out.append(m.a.slice(m.ia, len(m.a)))
-            out.append(m.b.slice(m.ib, len(m.b)))
+            out.extend(m.unmerged())
             out.extend(m.out)
         return [r for r in out if len(r)]
 
@@ -306,7 +324,7 @@ class Spine:
         fresh = Run(batch.cols, batch.time, batch.diff, *_hashes(batch, self.key), 0)
         whole = _sort_consolidate(_concat_runs([*stored, fresh], self.arity, self.since),
                                   self.since)
-        self.levels = {len(whole).bit_length(): [whole]} if len(whole) else {}
+        self.levels = {self._size_class(len(whole)): [whole]} if len(whole) else {}
         self.stats.max_runs = max(self.stats.max_runs, self.run_count())
 
     def exert(self, fuel: int) -> int:
@@ -331,7 +349,7 @@ class Spine:
         for lvl in (la, lb):
             if not self.levels.get(lvl, True):
                 del self.levels[lvl]
-        self.merges[lb] = Merger(a, b, lb, self.arity)
+        self.merges[lb] = Merger([a, b], lb, self.arity)
         return 1
 
     def _finish_done(self) -> int:
@@ -347,7 +365,7 @@ class Spine:
         """File a run under its size class; start or (if far behind) finish that class's merge."""
         if not len(run):
             return 0
-        lvl = len(run).bit_length()
+        lvl = self._size_class(len(run))
         self.levels.setdefault(lvl, []).append(run)
         work = 0
         queue = self.levels[lvl]
@@ -360,9 +378,9 @@ class Spine:
             del self.merges[lvl]
             work += self._place(m.result(self.since))
             queue = self.levels.get(lvl, [])
-        if lvl not in self.merges and len(queue) >= 2:
-            a, b = queue.pop(0), queue.pop(0)
-            self.merges[lvl] = Merger(a, b, lvl, self.arity)
+        if lvl not in self.merges and len(queue) >= self.fan_in:
+            srcs, queue[:] = queue[:self.fan_in], queue[self.fan_in:]
+            self.merges[lvl] = Merger(srcs, lvl, self.arity)
         if not queue:
             self.levels.pop(lvl, None)
         self.stats.max_runs = max(self.stats.max_runs, self.run_count())
