@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
@@ -47,6 +47,7 @@ from pymz.persist.state import HollowBatch, ShardState
 from pymz.persist.urls import blob_from_url, consensus_from_url
 from pymz.repr.types import Column
 
+_T = TypeVar("_T")
 _SHARD_ID = re.compile(r"^[A-Za-z0-9_.-]{1,200}$")
 _MISSING_BLOB_RETRIES = 20
 
@@ -276,6 +277,11 @@ class PersistClient:
         raise PersistError(f"shard {shard_id}: batches kept disappearing during snapshot")
 
 
+def _overlaps(b: HollowBatch, lo: int, hi: Frontier) -> bool:
+    """Whether batch ``b`` may hold times in ``[lo, hi)``."""
+    return frontier_lt(lo, b.upper) and less_than_frontier(b.lower, hi)
+
+
 def snapshot_batches(s: ShardState, as_of: int) -> tuple[HollowBatch, ...]:
     """The batches a snapshot at ``as_of`` reads from state ``s``."""
     return tuple(b for b in s.batches if b.lower <= as_of)
@@ -476,25 +482,19 @@ class ReadHandle:
 
     def snapshot(self, as_of: int) -> list[Update]:
         """Every update at times ``<= as_of``, advanced to ``as_of`` and consolidated."""
-        check_timestamp(as_of)
-        self.maybe_heartbeat()
-        for _ in range(_MISSING_BLOB_RETRIES):
-            s = self.fetch_state()
-            self._check_readable(s, as_of)
-            if not less_than_frontier(as_of, s.upper):
-                raise NotYetAvailableError(
-                    f"shard {self.shard_id} is not complete at {as_of} "
-                    f"(upper {frontier_str(s.upper)})"
-                )
-            out = self._read(s, lambda b: b.lower <= as_of, lambda t: t <= as_of)
-            if out is not None:
-                return consolidate_at(out, as_of)
-        raise PersistError(f"shard {self.shard_id}: batches kept disappearing during snapshot")
+        out = self._snapshot_read(
+            as_of, lambda s: self._read(s, lambda b: b.lower <= as_of, lambda t: t <= as_of))
+        return consolidate_at(out, as_of)
 
     def snapshot_parts(self, as_of: int) -> list[Any]:
         """:meth:`snapshot`'s updates as Arrow tables, one per batch, for a columnar reader:
         rows at times ``<= as_of``, but neither advanced to ``as_of`` nor consolidated (the
         reader must do both; together they equal :meth:`snapshot`)."""
+        return self._snapshot_read(
+            as_of, lambda s: self._read_parts(s, lambda b: b.lower <= as_of, None, as_of, None))
+
+    def _snapshot_read(self, as_of: int, read: Callable[[ShardState], _T | None]) -> _T:
+        """``read`` of a state complete at ``as_of``, retried while blobs vanish under it."""
         check_timestamp(as_of)
         self.maybe_heartbeat()
         for _ in range(_MISSING_BLOB_RETRIES):
@@ -505,7 +505,7 @@ class ReadHandle:
                     f"shard {self.shard_id} is not complete at {as_of} "
                     f"(upper {frontier_str(s.upper)})"
                 )
-            out = self._read_parts(s, lambda b: b.lower <= as_of, None, as_of, None)
+            out = read(s)
             if out is not None:
                 return out
         raise PersistError(f"shard {self.shard_id}: batches kept disappearing during snapshot")
@@ -595,23 +595,24 @@ class Listen:
 
     def poll(self) -> ListenEvent | None:
         """One non-blocking step: an event if the upper advanced, else ``None``."""
-        if self.frontier is None:
-            return None
         h = self.handle
-        h.maybe_heartbeat()
-        for _ in range(_MISSING_BLOB_RETRIES):
-            s = h.fetch_state()
-            if not frontier_lt(self.frontier, s.upper):
-                return None
-            out = self._read_range(s, self.frontier, s.upper)
-            if out is not None:
-                self.frontier = s.upper
-                return ListenEvent(consolidate(out), s.upper)
-        raise PersistError(f"shard {h.shard_id}: batches kept disappearing during listen")
+        got = self._poll_with(lambda s, lo, hi: h._read(
+            s, lambda b: _overlaps(b, lo, hi),
+            lambda t: lo <= t and t > self.as_of and less_than_frontier(t, hi)))
+        return None if got is None else ListenEvent(consolidate(got[0]), got[1])
 
     def poll_parts(self) -> ListenParts | None:
         """:meth:`poll` with the updates as Arrow tables (see ``ReadHandle.snapshot_parts``);
         not consolidated. Use one of ``poll`` and ``poll_parts`` per listen."""
+        h = self.handle
+        got = self._poll_with(lambda s, lo, hi: h._read_parts(
+            s, lambda b: _overlaps(b, lo, hi), max(lo, self.as_of + 1), None, hi))
+        return None if got is None else ListenParts(got[0], got[1])
+
+    def _poll_with(self, read: Callable[[ShardState, int, Frontier], _T | None]
+                   ) -> tuple[_T, Frontier] | None:
+        """``read(state, frontier, upper)`` once the upper passed the frontier, which then
+        moves to the upper; ``None`` while it has not (or the listen is done)."""
         lo = self.frontier
         if lo is None:
             return None
@@ -619,25 +620,13 @@ class Listen:
         h.maybe_heartbeat()
         for _ in range(_MISSING_BLOB_RETRIES):
             s = h.fetch_state()
-            hi = s.upper
-            if not frontier_lt(lo, hi):
+            if not frontier_lt(lo, s.upper):
                 return None
-
-            def want(b: HollowBatch, hi: Frontier = hi) -> bool:
-                return frontier_lt(lo, b.upper) and less_than_frontier(b.lower, hi)
-
-            out = h._read_parts(s, want, max(lo, self.as_of + 1), None, hi)
+            out = read(s, lo, s.upper)
             if out is not None:
-                self.frontier = hi
-                return ListenParts(out, hi)
+                self.frontier = s.upper
+                return out, s.upper
         raise PersistError(f"shard {h.shard_id}: batches kept disappearing during listen")
-
-    def _read_range(self, s: ShardState, lo: int, hi: Frontier) -> list[Update] | None:
-        return self.handle._read(
-            s,
-            lambda b: frontier_lt(lo, b.upper) and less_than_frontier(b.lower, hi),
-            lambda t: lo <= t and t > self.as_of and less_than_frontier(t, hi),
-        )
 
     @property
     def done(self) -> bool:

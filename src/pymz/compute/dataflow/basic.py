@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pymz.compute.dataflow.graph import Operator
-from pymz.compute.dataflow.reduce import _TimeOrdered
+from pymz.compute.dataflow.reduce import _TimeOrdered, show_group
 from pymz.errors import PymzError
 
 Row = tuple[Any, ...]
@@ -72,15 +72,7 @@ class GroupMap(_TimeOrdered):
             if error is not None:
                 self.failed[k] = error
                 self.df.report([(error, t, 1)])
-            old = self.shown.get(k, Counter())
-            for row in new.keys() | old.keys():
-                d = new.get(row, 0) - old.get(row, 0)
-                if d:
-                    out.append((row, d))
-            if new:
-                self.shown[k] = new
-            else:
-                self.shown.pop(k, None)
+            show_group(self.shown, k, new, out)
             if not g:
                 self.groups.pop(k, None)
         return out

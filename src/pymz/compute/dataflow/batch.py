@@ -140,9 +140,12 @@ def concat_cols(cols: list[Col]) -> Col:
     return np.concatenate([c.astype(object) for c in cols])
 
 
+_HASH_BITS = np.uint64(61)
 _HASH_MODULUS = np.uint64(2**61 - 1)  # CPython's numeric hash modulus
 _MIX_MUL = np.uint64(0x9E3779B97F4A7C15)
 _MIX_SEED = np.uint64(0x2545F4914F6CDD1D)
+_FEW_ROWS = 16  # hashed in plain Python up to this many rows
+_U64 = 2**64 - 1
 
 
 def hash_rows(cols: Sequence[Col], n: int) -> Hashes:
@@ -163,10 +166,6 @@ def hash_rows(cols: Sequence[Col], n: int) -> Hashes:
         acc *= _MIX_MUL
         acc ^= acc >> np.uint64(29)
     return acc.view(np.int64)
-
-
-_FEW_ROWS = 16
-_U64 = 2**64 - 1
 
 
 def _mix_row(row: tuple[Any, ...]) -> int:
@@ -198,12 +197,10 @@ def _float_hashes(col: Col) -> Hashes:
     """CPython's float hash, vectorised: ``|v| = mant * 2**exp`` with a 53-bit integer
     mantissa, hashed as ``mant * 2**exp mod (2**61 - 1)`` (a rotation of 61-bit words),
     signed. NaN hashes as 0: it equals nothing, so any constant is consistent."""
-    bits = np.uint64(61)
-    modulus = np.uint64(2**61 - 1)
     frac, exp = np.frexp(np.where(np.isfinite(col), col, 0.0))
     mant = (np.abs(frac) * 2.0**53).astype(np.uint64)  # exact: 53 significant bits
     rot = ((exp.astype(np.int64) - 53) % 61).astype(np.uint64)
-    h = (((mant << rot) & modulus) | (mant >> (bits - rot))).view(np.int64)
+    h = (((mant << rot) & _HASH_MODULUS) | (mant >> (_HASH_BITS - rot))).view(np.int64)
     h = np.where(frac < 0, -h, h)
     h[h == -1] = -2
     inf = np.isinf(col)

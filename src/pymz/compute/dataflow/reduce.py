@@ -12,6 +12,7 @@ and O(log group) for min/max (a heap per group with lazy deletion). Top-k lives 
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -23,6 +24,20 @@ from pymz.compute.dataflow.graph import Operator, StateDict
 from pymz.errors import PymzError
 
 Row = tuple[Any, ...]
+
+
+def show_group(shown: dict[Any, Counter[Row]], k: Any, new: Counter[Row],
+               out: list[tuple[Row, int]]) -> None:
+    """Append the change from group ``k``'s shown output rows to ``new``; remember ``new``."""
+    old = shown.get(k, Counter())
+    for r in new.keys() | old.keys():
+        d = new.get(r, 0) - old.get(r, 0)
+        if d:
+            out.append((r, d))
+    if new:
+        shown[k] = new
+    else:
+        shown.pop(k, None)
 
 
 class _TimeOrdered(Operator):
@@ -69,16 +84,32 @@ class Agg:
     col: int | None = None
 
 
-class _Desc:
-    """Reverses ordering so a min-heap yields maxima."""
+class _Rev:
+    """A value that sorts in reverse: maxima first from a min-heap, descending top-k order
+    of non-numeric values."""
 
     __slots__ = ("v",)
 
     def __init__(self, v: Any) -> None:
         self.v = v
 
-    def __lt__(self, other: _Desc) -> bool:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Rev) and bool(self.v == other.v)
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def __lt__(self, other: _Rev) -> bool:
         return bool(other.v < self.v)
+
+    def __le__(self, other: _Rev) -> bool:
+        return bool(other.v <= self.v)
+
+    def __gt__(self, other: _Rev) -> bool:
+        return bool(other.v > self.v)
+
+    def __ge__(self, other: _Rev) -> bool:
+        return bool(other.v >= self.v)
 
 
 class _Extremum:
@@ -103,9 +134,9 @@ class _Extremum:
         else:
             del self.counts[v]
         if old <= 0 < new:
-            heapq.heappush(self.heap, _Desc(v) if self.desc else v)
+            heapq.heappush(self.heap, _Rev(v) if self.desc else v)
             if len(self.heap) > 2 * len(self.counts) + 16:
-                self.heap = [_Desc(x) if self.desc else x
+                self.heap = [_Rev(x) if self.desc else x
                              for x, m in self.counts.items() if m > 0]
                 heapq.heapify(self.heap)
 

@@ -54,7 +54,8 @@ MIN_FUEL = 1024
 # each insert: one sort of at most this many rows instead of a run build plus merge steps.
 SMALL_SPINE = 2048
 # Runs merged at once: each row is rewritten about log_FAN_IN(state / batch) times (log2
-# before), at the price of up to FAN_IN - 1 more runs per size class for lookups to search.
+# with pairwise merges), at the price of up to FAN_IN - 1 more runs per size class for
+# lookups to search.
 FAN_IN = 4
 # Probe batches larger than this are sorted by key hash before searching runs.
 _SORT_PROBES = 64
@@ -122,10 +123,10 @@ def _concat_runs(parts: list[Run], arity: int, since: int) -> Run:
 class Merger:
     """An in-progress merge of several runs, done in chunks cut at key-hash boundaries."""
 
-    def __init__(self, runs: Sequence[Run], level: int, arity: int) -> None:
+    def __init__(self, runs: Sequence[Run], arity: int) -> None:
         self.srcs = list(runs)
         self.pos = [0] * len(self.srcs)
-        self.level, self.arity = level, arity
+        self.arity = arity
         self.out: list[Run] = []
         self.compacted = FOREVER  # least since any chunk was consolidated at
 
@@ -349,7 +350,7 @@ class Spine:
         for lvl in (la, lb):
             if not self.levels.get(lvl, True):
                 del self.levels[lvl]
-        self.merges[lb] = Merger([a, b], lb, self.arity)
+        self.merges[lb] = Merger([a, b], self.arity)
         return 1
 
     def _finish_done(self) -> int:
@@ -380,7 +381,7 @@ class Spine:
             queue = self.levels.get(lvl, [])
         if lvl not in self.merges and len(queue) >= self.fan_in:
             srcs, queue[:] = queue[:self.fan_in], queue[self.fan_in:]
-            self.merges[lvl] = Merger(srcs, lvl, self.arity)
+            self.merges[lvl] = Merger(srcs, self.arity)
         if not queue:
             self.levels.pop(lvl, None)
         self.stats.max_runs = max(self.stats.max_runs, self.run_count())

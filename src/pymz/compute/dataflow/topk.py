@@ -30,7 +30,7 @@ from sortedcontainers import SortedList  # type: ignore[import-untyped]
 
 from pymz.compute.dataflow.batch import Batch, Col
 from pymz.compute.dataflow.graph import Operator, StateDict
-from pymz.compute.dataflow.reduce import _TimeOrdered
+from pymz.compute.dataflow.reduce import _Rev, _TimeOrdered, show_group
 
 Row = tuple[Any, ...]
 Entry = tuple[Any, ...]
@@ -43,33 +43,6 @@ class Order:
     col: int
     desc: bool = False
     nulls_last: bool | None = None
-
-
-class _Rev:
-    """A value that sorts in reverse (descending order of non-numeric values)."""
-
-    __slots__ = ("v",)
-
-    def __init__(self, v: Any) -> None:
-        self.v = v
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Rev) and bool(self.v == other.v)
-
-    def __hash__(self) -> int:
-        return hash(self.v)
-
-    def __lt__(self, other: _Rev) -> bool:
-        return bool(other.v < self.v)
-
-    def __le__(self, other: _Rev) -> bool:
-        return bool(other.v <= self.v)
-
-    def __gt__(self, other: _Rev) -> bool:
-        return bool(other.v > self.v)
-
-    def __ge__(self, other: _Rev) -> bool:
-        return bool(other.v >= self.v)
 
 
 _NEGATABLE = (int, float, Decimal)
@@ -314,16 +287,7 @@ class TopK(_TimeOrdered):
                 assert self.fill is not None
                 g.refill(self.fill)
             self.negative(t, "top-k", was=was, now=negatives.get(k, 0) > 0)
-            new = self._top(g)
-            old = self.shown.get(k, Counter())
-            for r in set(new) | set(old):
-                delta = new.get(r, 0) - old.get(r, 0)
-                if delta:
-                    out.append((r, delta))
-            if new:
-                self.shown[k] = new
-            else:
-                self.shown.pop(k, None)
+            show_group(self.shown, k, self._top(g), out)
             if not g.counts:
                 del groups[k]
             if not negatives.get(k, 1):

@@ -270,14 +270,7 @@ def _compare(f: str, a: Fn, b: Fn, e: Call) -> Fn:
                           nulls if nulls is not None else np.zeros(n, dtype=np.bool_))
         if np.bool_ in (x.dtype, y.dtype):
             return _rowwise_values(f, [x, y], e.type, n)
-        # Dates, text, numerics…: numpy's object loop calls the same Python comparison the
-        # registry does, once per row, without building row tuples.
-        if nulls is None:
-            return np.asarray(op(x, y), dtype=np.bool_)
-        live = np.flatnonzero(~nulls)
-        true = np.zeros(n, dtype=np.bool_)
-        true[live] = np.asarray(op(x[live], y[live]), dtype=np.bool_)
-        return _bools(true, nulls)
+        return _compare_objects(op, x, y, nulls, n)
 
     rhs = e.args[1]
     if (isinstance(rhs, Literal) and rhs.value is not None and not rhs.is_array
@@ -290,15 +283,22 @@ def _compare(f: str, a: Fn, b: Fn, e: Call) -> Fn:
             x = a(cols, n)
             if x.dtype != object:
                 return run(cols, n)
-            nulls = null_mask(x)
-            if nulls is None:
-                return np.asarray(op(x, value), dtype=np.bool_)
-            live = np.flatnonzero(~nulls)
-            true = np.zeros(n, dtype=np.bool_)
-            true[live] = np.asarray(op(x[live], value), dtype=np.bool_)
-            return _bools(true, nulls)
+            return _compare_objects(op, x, value, null_mask(x), n)
         return with_constant
     return run
+
+
+def _compare_objects(op: Any, x: Col, y: Any, nulls: Mask | None, n: int) -> Col:
+    """Dates, text, numerics…: numpy's object loop calls the same Python comparison the
+    registry does, once per row, without building row tuples. ``y`` is a column or a
+    non-NULL constant; ``nulls`` marks the rows where either side is NULL."""
+    if nulls is None:
+        return np.asarray(op(x, y), dtype=np.bool_)
+    live = np.flatnonzero(~nulls)
+    true = np.zeros(n, dtype=np.bool_)
+    true[live] = np.asarray(op(x[live], y[live] if isinstance(y, np.ndarray) else y),
+                            dtype=np.bool_)
+    return _bools(true, nulls)
 
 
 def _int_arith(f: str, a: Fn, b: Fn, t: ScalarType) -> Fn:
