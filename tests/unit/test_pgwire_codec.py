@@ -12,8 +12,8 @@ import pytest
 
 from pymz.errors import PymzError
 from pymz.pgwire import codec
-from pymz.pgwire import textfmt as tf
 from pymz.repr import Column, Interval, ScalarType
+from pymz.repr import textfmt as tf
 
 T = ScalarType
 

@@ -10,6 +10,7 @@ Does not guarantee: plans that are efficient to maintain incrementally (decorrel
 introduce cross products with distinct outer keys); support for every PostgreSQL construct.
 """
 
+from pymz.expr import library  # noqa: F401 - registers the function library
 from pymz.expr.evaluate import evaluate, evaluate_zset, finish, run_query
 from pymz.expr.explain import explain
 from pymz.expr.optimize import optimize

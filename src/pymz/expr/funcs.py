@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation, localcontext
 
 from pymz import errors
-from pymz.repr import Interval, ScalarType
+from pymz.repr import Interval, ScalarType, textfmt
 
 Impl = Callable[[Sequence[object], ScalarType], object]
 
@@ -108,6 +108,20 @@ def _td_to_interval(d: dt.timedelta) -> Interval:
     return Interval(0, d.days, d.seconds * 1_000_000 + d.microseconds)
 
 
+def _temporal(impl: Impl) -> Impl:
+    """Python's dates end at year 9999 (PostgreSQL's much later): past it is 22008."""
+    def run(a: Sequence[object], t: ScalarType) -> object:
+        try:
+            return impl(a, t)
+        except OverflowError:
+            if t in (ScalarType.DATE, ScalarType.TIMESTAMP, ScalarType.TIMESTAMPTZ):
+                raise errors.PymzError(f"{t.type_name} out of range",
+                                       sqlstate="22008") from None
+            raise
+    return run
+
+
+@_temporal
 def _add(a: Sequence[object], t: ScalarType) -> object:
     x, y = a
     if isinstance(y, dt.date) and not isinstance(x, dt.date):
@@ -124,6 +138,7 @@ def _add(a: Sequence[object], t: ScalarType) -> object:
     return _num(x + y, t)  # type: ignore[operator]
 
 
+@_temporal
 def _sub(a: Sequence[object], t: ScalarType) -> object:
     x, y = a
     if isinstance(x, dt.date):
@@ -364,20 +379,37 @@ _TRUE_TEXT = {"t", "true", "y", "yes", "on", "1"}
 _FALSE_TEXT = {"f", "false", "n", "no", "off", "0"}
 
 
+def _value_type(v: object) -> ScalarType:
+    """The type whose text output prints ``v`` (values of every type but float4 and jsonb
+    are told apart by their Python type; float4 casts go through ``float4_text``)."""
+    if isinstance(v, bool):
+        return ScalarType.BOOL
+    if isinstance(v, float):
+        return ScalarType.FLOAT8
+    if isinstance(v, Decimal):
+        return ScalarType.NUMERIC
+    if isinstance(v, dt.datetime):
+        return ScalarType.TIMESTAMPTZ if v.tzinfo is not None else ScalarType.TIMESTAMP
+    if isinstance(v, dt.date):
+        return ScalarType.DATE
+    if isinstance(v, dt.time):
+        return ScalarType.TIME
+    if isinstance(v, Interval):
+        return ScalarType.INTERVAL
+    if isinstance(v, bytes):
+        return ScalarType.BYTEA
+    return ScalarType.TEXT
+
+
 def _text_out(v: object) -> str:
+    """``v::text``: the type's output function, except that booleans cast to true/false."""
     if isinstance(v, bool):
         return "true" if v else "false"
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "NaN"
-        if math.isinf(v):
-            return "Infinity" if v > 0 else "-Infinity"
-        return repr(v).removesuffix(".0") if v == int(v) and abs(v) < 1e15 else repr(v)
-    if isinstance(v, dt.datetime):
-        return v.isoformat(sep=" ")
-    if isinstance(v, Interval):
-        return f"{v.months} mons {v.days} days {v.microseconds} us"
-    return str(v)
+    if isinstance(v, tuple | list):
+        elems = [e for e in v if e is not None]
+        t = _value_type(elems[0]) if elems else ScalarType.TEXT
+        return textfmt.value_out(t, v, is_array=True)
+    return textfmt.value_out(_value_type(v), v)
 
 
 def cast_value(v: object, to: ScalarType) -> object:
@@ -483,3 +515,5 @@ def parse_interval(s: str) -> Interval:
 
 
 _reg("cast", lambda a, t: cast_value(a[0], t))
+# real::text prints the shortest float4 digits (a float4 is held as a Python float).
+_reg("float4_text", lambda a, t: textfmt.float_out(a[0], single=True))

@@ -37,6 +37,7 @@ from pymz.expr.scalar import (
     columns_used,
     scalar_type,
 )
+from pymz.expr.sigs import NODES, resolve
 from pymz.repr import ScalarType
 
 T = ScalarType
@@ -51,26 +52,6 @@ AGG_CLASSES: dict[type[exp.Expr], str] = {
 }
 AGG_NAMES = {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every",
              "string_agg", "jsonb_agg", "array_agg"}
-# name -> (argument types (None: numeric, kept), result type (None: same as first arg))
-SIMPLE_FUNCS: dict[str, tuple[tuple[ScalarType | None, ...], ScalarType | None, str]] = {
-    "lower": ((T.TEXT,), T.TEXT, "lower"),
-    "upper": ((T.TEXT,), T.TEXT, "upper"),
-    "length": ((T.TEXT,), T.INT4, "length"),
-    "char_length": ((T.TEXT,), T.INT4, "length"),
-    "substr": ((T.TEXT, T.INT4, T.INT4), T.TEXT, "substr"),
-    "substring": ((T.TEXT, T.INT4, T.INT4), T.TEXT, "substr"),
-    "replace": ((T.TEXT, T.TEXT, T.TEXT), T.TEXT, "replace"),
-    "btrim": ((T.TEXT, T.TEXT), T.TEXT, "btrim"),
-    "ltrim": ((T.TEXT, T.TEXT), T.TEXT, "ltrim"),
-    "rtrim": ((T.TEXT, T.TEXT), T.TEXT, "rtrim"),
-    "abs": ((None,), None, "abs"),
-}
-SQLGLOT_FUNCS: dict[type[exp.Expr], str] = {
-    exp.Lower: "lower", exp.Upper: "upper", exp.Length: "length", exp.Substring: "substr",
-    exp.Abs: "abs",
-}
-
-
 def agg_name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Filter):
         return agg_name(node.this)
@@ -521,32 +502,19 @@ class ScalarPlanner:
             name = str(node.name).lower()
             args = list(node.expressions)
         else:
-            name = next((n for cls, n in SQLGLOT_FUNCS.items() if type(node) is cls), "")
-            if isinstance(node, exp.Substring):
-                args = [node.this, node.args.get("start"), node.args.get("length")]
-                args = [a for a in args if a is not None]
-            else:
-                args = [node.this, *node.expressions] if node.this is not None else []
+            mapper = NODES.get(type(node))
+            if mapper is None:
+                if isinstance(node, exp.Func):
+                    raise errors.UndefinedFunction(
+                        f"function {node.sql_name().lower()} does not exist")
+                raise errors.FeatureNotSupported(
+                    f"expression not supported: {node.sql('postgres')}")
+            name, args = mapper(node)
         if name == "mz_now" and not args:
             return Call("mz_now", (), T.MZ_TIMESTAMP)
         if name == "date_trunc" and len(args) == 2:
             unit = self.typed(args[0], b, T.TEXT)[0]
             ts, t = self.typed(args[1], b)
             return Call("date_trunc", (unit, coerce(ts, t, T.TIMESTAMP)), T.TIMESTAMP)
-        spec = SIMPLE_FUNCS.get(name)
-        if not name or spec is None or len(args) > len(spec[0]):
-            if not name and not isinstance(node, exp.Func):
-                raise errors.FeatureNotSupported(
-                    f"expression not supported: {node.sql('postgres')}")
-            shown = name or node.sql_name().lower() if isinstance(node, exp.Func) else name
-            raise errors.UndefinedFunction(f"function {shown} does not exist")
-        want, result, fn = spec
-        planned: list[ScalarExpr] = []
-        for a, w in zip(args, want, strict=False):
-            e, t = self.typed(a, b, w)
-            if w is None and t.scalar not in NUMERIC_TYPES:
-                raise errors.UndefinedFunction(
-                    f"function {name}({t.scalar.type_name}) does not exist")
-            planned.append(e)
-        rt = result or typeof(planned[0], b).scalar
-        return Call(fn, tuple(planned), rt)
+        planned = [self.scalar(a, b) for a in args]
+        return resolve(name, [(e, typeof(e, b)) for e in planned])

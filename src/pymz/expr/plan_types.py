@@ -108,6 +108,8 @@ def coerce(e: ScalarExpr, src: ColType, dst: ScalarType, *, explicit: bool = Fal
             f"{what} is of type {src.scalar.type_name} but expected {dst.type_name}",
             hint="You will need to rewrite or cast the expression.",
         )
+    if src.scalar == T.FLOAT4 and dst in TEXT_TYPES:
+        return Call("float4_text", (e,), dst)
     return Call("cast", (e,), dst)
 
 

@@ -41,6 +41,7 @@ from pymz.expr.scalar import (
     ScalarExpr,
     scalar_type,
 )
+from pymz.expr.sigs import NODES
 from pymz.repr import Column, ScalarType
 
 T = ScalarType
@@ -90,6 +91,9 @@ def output_name(node: exp.Expr) -> str:
              exp.TimestampTrunc: "date_trunc", exp.DateTrunc: "date_trunc"}
     if type(node) in names:
         return names[type(node)]
+    mapper = NODES.get(type(node))
+    if mapper is not None:
+        return mapper(node)[0]
     if isinstance(node, exp.Func) and not isinstance(node, exp.Binary | exp.Unary):
         return node.sql_name().lower()
     return "?column?"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pymz.errors import FeatureNotSupported, PymzError
-from pymz.pgwire import textfmt as tf
 from pymz.repr import Column, Interval, ScalarType
+from pymz.repr import textfmt as tf
 
 Encoder = Callable[[object], bytes]
 Decoder = Callable[[bytes], object]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import enum
 from dataclasses import dataclass
 
@@ -88,3 +89,10 @@ class Interval:
 #   TEXT/VARCHAR/CHAR str | BYTEA bytes | DATE date | TIME time | TIMESTAMP naive datetime |
 #   TIMESTAMPTZ aware datetime | INTERVAL Interval | JSONB str (canonical JSON text) |
 #   UUID uuid.UUID | arrays: list of element values (None for NULL elements). SQL NULL is None.
+
+# NUMERIC values carry up to 39 significant digits, as in Materialize. Decimal arithmetic
+# rounds to the *thread's* context, so the precision is set for this thread and, through
+# DefaultContext, for every thread started after pymz is imported (the engines' workers).
+NUMERIC_PRECISION = 39
+decimal.DefaultContext.prec = NUMERIC_PRECISION
+decimal.getcontext().prec = NUMERIC_PRECISION

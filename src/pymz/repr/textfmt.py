@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pymz.errors import InvalidTextRepresentation, NumericValueOutOfRange, PymzError
-from pymz.repr import Interval
+from pymz.repr.types import Interval, ScalarType
 
 UTC = dt.UTC
 USECS_PER_SEC = 1_000_000
@@ -546,3 +546,27 @@ def array_in(s: str, elem_in: Callable[[str], object], type_name: str) -> list[o
         if body[i] != ",":
             raise PymzError(f'malformed array literal: "{s}"', sqlstate="22P02")
         i += 1
+
+
+# ---------------------------------------------------------------- by type
+
+_OUT: dict[ScalarType, Callable[[object], str]] = {
+    ScalarType.BOOL: bool_out,
+    ScalarType.BYTEA: bytea_out,
+    ScalarType.FLOAT4: lambda v: float_out(v, single=True),
+    ScalarType.FLOAT8: float_out,
+    ScalarType.NUMERIC: numeric_out,
+    ScalarType.DATE: date_out,
+    ScalarType.TIME: time_out,
+    ScalarType.TIMESTAMP: timestamp_out,
+    ScalarType.TIMESTAMPTZ: timestamptz_out,
+    ScalarType.INTERVAL: interval_out,
+    ScalarType.JSONB: jsonb_out,
+    ScalarType.UUID: uuid_out,
+}
+
+
+def value_out(t: ScalarType, v: object, is_array: bool = False) -> str:
+    """A non-NULL value of type ``t`` as PostgreSQL's text output function prints it."""
+    out = _OUT.get(t, str_out)
+    return array_out(v, out) if is_array else out(v)

@@ -1,0 +1,3 @@
+"""(to be filled)"""
+
+from __future__ import annotations
