@@ -36,8 +36,9 @@ PG_TEXT = [
     (T.FLOAT4, 0.1, "0.1"), (T.FLOAT4, 1e6, "1e+06"), (T.FLOAT4, 123456.0, "123456"),
     (T.FLOAT4, 3.4028234663852886e38, "3.4028235e+38"), (T.FLOAT4, 0.1 + 0.2, "0.3"),
     (T.FLOAT4, 1e300, "Infinity"),
-    (T.NUMERIC, Decimal("1.50"), "1.50"), (T.NUMERIC, Decimal("1E+3"), "1000"),
-    (T.NUMERIC, Decimal("-0.00"), "0.00"), (T.NUMERIC, Decimal("NaN"), "NaN"),
+    # Materialize prints numerics without trailing fractional zeros (PostgreSQL: 1.50).
+    (T.NUMERIC, Decimal("1.50"), "1.5"), (T.NUMERIC, Decimal("1E+3"), "1000"),
+    (T.NUMERIC, Decimal("-0.00"), "0"), (T.NUMERIC, Decimal("NaN"), "NaN"),
     (T.NUMERIC, Decimal("-Infinity"), "-Infinity"),
     (T.NUMERIC, Decimal("0.000001"), "0.000001"),
     (T.TEXT, "a\tb", "a\tb"), (T.BYTEA, b"\xde\xad", "\\xdead"), (T.BYTEA, b"", "\\x"),
@@ -134,7 +135,7 @@ def test_array_round_trip(typ: ScalarType, value: object, fmt: int) -> None:
     ("value", "header", "digits"),
     [
         (Decimal("0"), (0, 0, 0, 0), ()),
-        (Decimal("1.50"), (2, 0, 0, 2), (1, 5000)),
+        (Decimal("1.50"), (2, 0, 0, 1), (1, 5000)),
         (Decimal("-12345.678"), (3, 1, 0x4000, 3), (1, 2345, 6780)),
         (Decimal("0.0012"), (1, -1, 0, 4), (12,)),
         (Decimal("10000"), (1, 1, 0, 0), (1,)),

@@ -130,9 +130,10 @@ class MaterializedSequencer:
         finishing = planned.finishing
         if finishing is not None:
             if finishing.limit is not None or finishing.offset:
-                raise FeatureNotSupported(
-                    "LIMIT/OFFSET at the top of a maintained query is not supported; use a "
-                    "subquery with ORDER BY … LIMIT")
+                # A maintained top-k, as Materialize does: the rows ranked offset ..
+                # offset + limit by ORDER BY (ties broken by the whole row).
+                plan = expr.TopK(plan, (), finishing.order_by, finishing.limit,
+                                 finishing.offset)
             # ORDER BY alone does not change a maintained collection; keep its projection.
             if finishing.project != tuple(range(len(plan.schema))):
                 plan = expr.Project(plan, finishing.project)

@@ -20,6 +20,7 @@ from pymz.expr import relation as r
 from pymz.expr.funcs import FUNCS, INT_TYPES, check_int
 from pymz.expr.scalar import ColumnRef, If, Literal, ScalarExpr
 from pymz.repr import Column, ScalarType
+from pymz.repr.textfmt import canonical_json
 
 Row = tuple[object, ...]
 ZSet = dict[Row, int]
@@ -377,15 +378,15 @@ def _running_aggregate(a: r.Aggregate, rows: list[Row], ends: list[int], schema:
 
 def _aggregate(a: r.Aggregate, rows: list[tuple[Row, int]], schema: r.Schema, env: Env) -> object:
     values: list[object] = []
-    extras: list[object] = []
+    extras: list[tuple[object, ...]] = []
     for row, d in rows:
         v = eval_scalar(a.expr, row, env)
-        x = eval_scalar(a.extra[0], row, env) if a.extra else None
+        x = tuple(eval_scalar(e, row, env) for e in a.extra)
         values.extend([v] * d)
         extras.extend([x] * d)
     f = a.func
     if f not in ("count", "sum", "min", "max"):
-        return basic_aggregate(f, a.distinct, list(zip(values, extras, strict=True)))
+        return basic_aggregate(a, list(zip(values, extras, strict=True)))
     vals = [v for v in values if v is not None]
     if a.distinct:
         vals = list(dict.fromkeys(vals))
@@ -406,33 +407,50 @@ def _aggregate(a: r.Aggregate, rows: list[tuple[Row, int]], schema: r.Schema, en
     return max(vals)  # type: ignore[type-var]
 
 
-def basic_aggregate(func: str, distinct: bool, pairs: list[tuple[object, object]]) -> object:
-    """bool_and/bool_or/string_agg/jsonb_agg/array_agg over ``(value, separator)`` pairs
-    (one per input row); shared with the dataflow's per-group recomputation."""
-    if func not in ("jsonb_agg", "array_agg"):
-        pairs = [p for p in pairs if p[0] is not None]
-    if distinct:
-        pairs = list(dict.fromkeys(pairs))
-    if not pairs:
+def basic_aggregate(a: r.Aggregate, rows: list[tuple[object, tuple[object, ...]]]) -> object:
+    """bool_and/bool_or/string_agg/jsonb_agg/array_agg/jsonb_object_agg over one group's
+    ``(value, extras)`` (one per input row; extras are ``a.extra`` evaluated on the row);
+    shared with the dataflow's per-group recomputation."""
+    func = a.func
+    if func not in ("jsonb_agg", "array_agg", "jsonb_object_agg"):
+        rows = [p for p in rows if p[0] is not None]
+    if a.distinct:
+        rows = list(dict.fromkeys(rows))
+    if not rows:
         return None
-    vals = [v for v, _ in pairs]
     if func == "bool_and":
-        return all(vals)
+        return all(v for v, _ in rows)
     if func == "bool_or":
-        return any(vals)
-    # Order-sensitive aggregates without ORDER BY: PostgreSQL leaves the order unspecified;
-    # sorting makes the result deterministic.
-    pairs.sort(key=lambda p: _NULL_LAST((p[0],)))
+        return any(v for v, _ in rows)
+    # Without ORDER BY, PostgreSQL leaves the order unspecified; sorting by value makes the
+    # result deterministic (and is the tiebreak after the ORDER BY keys).
+    if a.order_by:
+        keys = order_key(a.order_by)
+        rows.sort(key=lambda p: (keys(p[1]), _NULL_LAST((p[0],))))
+    else:
+        rows.sort(key=lambda p: _NULL_LAST((p[0],)))
     if func == "string_agg":
-        out = str(pairs[0][0])
-        for v, sep in pairs[1:]:
+        out = str(rows[0][0])
+        for v, x in rows[1:]:
+            sep = x[0] if x else None
             out += ("" if sep is None else str(sep)) + str(v)
         return out
     if func == "jsonb_agg":
-        return _json_text([_json_value(v) for v, _ in pairs])
+        return _json_text([_json_value(v) for v, _ in rows])
+    if func == "jsonb_object_agg":
+        return _json_object(rows)
     if func == "array_agg":
-        return tuple(v for v, _ in pairs)
+        return tuple(v for v, _ in rows)
     raise errors.UndefinedFunction(f"function {func} does not exist")
+
+
+def _json_object(rows: list[tuple[object, tuple[object, ...]]]) -> str:
+    obj: dict[str, object] = {}
+    for k, x in rows:
+        if k is None:
+            raise errors.InvalidParameterValue("field name must not be null")
+        obj[k if isinstance(k, str) else str(k)] = _json_value(x[0] if x else None)
+    return canonical_json(obj)
 
 
 def _freeze(row: Sequence[object]) -> Row:

@@ -17,8 +17,13 @@ def _order(o: r.ColumnOrder) -> str:
 
 def _agg(a: r.Aggregate) -> str:
     arg = ("distinct " if a.distinct else "") + render(a.expr)
-    extra = "".join(", " + render(x) for x in a.extra)
-    return f"{a.func}({arg}{extra})"
+    keys = {o.column for o in a.order_by}
+    extra = "".join(", " + render(x) for i, x in enumerate(a.extra) if i not in keys)
+    order = ""
+    if a.order_by:
+        order = " order by " + ", ".join(
+            render(a.extra[o.column]) + (" desc" if o.desc else "") for o in a.order_by)
+    return f"{a.func}({arg}{extra}{order})"
 
 
 def _window_call(c: r.WindowCall) -> str:

@@ -14,7 +14,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 
 from pymz import errors
 from pymz.repr import Interval, ScalarType, textfmt
@@ -173,9 +173,7 @@ def _div(a: Sequence[object], t: ScalarType) -> object:
         q = abs(x) // abs(y)
         return check_int(q if (x >= 0) == (y >= 0) else -q, t)
     if t == ScalarType.NUMERIC:
-        with localcontext() as ctx:
-            ctx.prec = 40
-            return Decimal(x) / Decimal(y)  # type: ignore[arg-type]
+        return Decimal(x) / Decimal(y)  # type: ignore[arg-type]
     return _num(x / y, t)  # type: ignore[operator]
 
 
@@ -202,7 +200,16 @@ def _abs(a: Sequence[object], t: ScalarType) -> object:
     return _num(abs(a[0]), t)  # type: ignore[arg-type]
 
 
+def _stddev_sqrt(a: Sequence[object], t: ScalarType) -> object:
+    (v,) = a
+    if isinstance(v, Decimal):
+        return v.sqrt()
+    return math.sqrt(v)  # type: ignore[arg-type]
+
+
 _reg("add", _add, infix="+")
+# The square root of a variance (>= 0 by construction), for stddev_samp/stddev_pop.
+_reg("stddev_sqrt", _stddev_sqrt)
 _reg("sub", _sub, infix="-")
 _reg("mul", _mul, infix="*")
 _reg("div", _div, infix="/")

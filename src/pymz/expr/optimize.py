@@ -319,7 +319,8 @@ def _prune(e: r.RelationExpr, demand: set[int]) -> tuple[r.RelationExpr, list[in
         inp, cols = _prune(e.input, need)
         where = {c: i for i, c in enumerate(cols)}
         aggs = tuple(r.Aggregate(a.func, remap(a.expr, where), a.distinct,
-                                 tuple(remap(x, where) for x in a.extra)) for a in e.aggregates)
+                                 tuple(remap(x, where) for x in a.extra), a.order_by)
+                     for a in e.aggregates)
         return r.Reduce(inp, tuple(where[c] for c in e.group_key), aggs), list(range(n))
     if isinstance(e, r.FlatMap):
         w = len(e.input.schema)

@@ -48,10 +48,16 @@ COMPARE = {exp.EQ: ("eq", "="), exp.NEQ: ("neq", "<>"), exp.LT: ("lt", "<"),
 AGG_CLASSES: dict[type[exp.Expr], str] = {
     exp.Count: "count", exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max",
     exp.LogicalAnd: "bool_and", exp.LogicalOr: "bool_or", exp.GroupConcat: "string_agg",
-    exp.ArrayAgg: "array_agg",
+    exp.ArrayAgg: "array_agg", exp.JSONBObjectAgg: "jsonb_object_agg",
+    exp.Stddev: "stddev_samp", exp.StddevSamp: "stddev_samp", exp.StddevPop: "stddev_pop",
+    exp.Variance: "var_samp", exp.VariancePop: "var_pop",
 }
 AGG_NAMES = {"count", "sum", "avg", "min", "max", "bool_and", "bool_or", "every",
-             "string_agg", "jsonb_agg", "array_agg"}
+             "string_agg", "jsonb_agg", "array_agg", "jsonb_object_agg", "stddev",
+             "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop"}
+# Aggregates planned as an expression over accumulable sums (kept O(1) per update).
+_MOMENTS = {"stddev": "stddev_samp", "variance": "var_samp", "stddev_samp": "stddev_samp",
+            "stddev_pop": "stddev_pop", "var_samp": "var_samp", "var_pop": "var_pop"}
 def agg_name(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Filter):
         return agg_name(node.this)
@@ -59,7 +65,8 @@ def agg_name(node: exp.Expr) -> str | None:
         if type(node) is cls:
             return name
     if isinstance(node, exp.Anonymous) and str(node.name).lower() in AGG_NAMES:
-        return str(node.name).lower()
+        name = str(node.name).lower()
+        return _MOMENTS.get(name, name)
     return None
 
 
@@ -102,6 +109,24 @@ def avg_of(total: ColumnRef, count: ColumnRef, schema: r.Schema) -> ScalarExpr:
     return If(Call("eq", (count, Literal(0, T.INT8)), T.BOOL), Literal(None, rt),
               Call("div", (coerce(total, s, rt, explicit=True), Call("cast", (count,), rt)),
                    rt))
+
+
+def moment_of(kind: str, total: ColumnRef, squares: ColumnRef, count: ColumnRef,
+              schema: r.Schema) -> ScalarExpr:
+    """var_samp/var_pop/stddev_samp/stddev_pop from sum(x), sum(x*x) and count(x):
+    ``(sum(x*x) - sum(x)^2 / n) / (n - 1)`` (``/ n`` for the population forms), never below
+    zero, NULL for fewer than two rows (one for the population forms)."""
+    rt = scalar_type(total, schema).scalar
+    n = Call("cast", (count,), rt)
+    sample = kind.endswith("samp")
+    spread = Call("sub", (squares, Call("div", (Call("mul", (total, total), rt), n), rt)), rt)
+    den = Call("sub", (n, Literal(1 if rt == T.FLOAT8 else Decimal(1), rt)), rt) if sample \
+        else n
+    zero = Literal(0.0 if rt == T.FLOAT8 else Decimal(0), rt)
+    var = Call("greatest", (Call("div", (spread, den), rt), zero), rt)
+    value = Call("stddev_sqrt", (var,), rt) if kind.startswith("stddev") else var
+    return If(Call("lte", (count, Literal(1 if sample else 0, T.INT8)), T.BOOL),
+              Literal(None, rt), value)
 
 
 def find_windows(node: exp.Expr) -> list[exp.Window]:
@@ -223,8 +248,14 @@ class ScalarPlanner:
 
     def _aggregate_parts(self, node: exp.Expr, pre: Block,
                          name: str) -> tuple[str, list[r.Aggregate]]:
-        arg: exp.Expr | None = node.this if not isinstance(node, exp.Anonymous) else (
-            node.expressions[0] if node.expressions else None)
+        args: list[exp.Expr] = (list(node.expressions) if isinstance(node, exp.Anonymous)
+                                else [x for x in (node.this, node.args.get("expression"))
+                                      if x is not None])
+        arg = args[0] if args else None
+        order: list[exp.Ordered] = []
+        if isinstance(arg, exp.Order):
+            order = list(arg.expressions)
+            arg = arg.this
         distinct = False
         if isinstance(arg, exp.Distinct):
             distinct = True
@@ -232,7 +263,6 @@ class ScalarPlanner:
         if arg is not None and (find_aggs(arg) or has_subquery(arg)):
             raise errors.FeatureNotSupported(
                 "aggregate arguments with aggregates or subqueries are not supported")
-        extra: tuple[ScalarExpr, ...] = ()
         if name == "count" and (arg is None or isinstance(arg, exp.Star)):
             return "plain", [r.Aggregate("count", TRUE)]
         if arg is None:
@@ -243,13 +273,30 @@ class ScalarPlanner:
             # PostgreSQL evaluates such an aggregate in the outer query.
             raise errors.FeatureNotSupported(
                 "aggregates whose arguments use only outer-query columns are not supported")
+        extra: list[ScalarExpr] = []
         if name == "string_agg":
             sep_node = node.args.get("separator") if not isinstance(node, exp.Anonymous) \
-                else (node.expressions[1] if len(node.expressions) > 1 else None)
+                else (args[1] if len(args) > 1 else None)
             if sep_node is None:
                 raise errors.UndefinedFunction("function string_agg(text) does not exist")
             e = coerce(e, t, T.TEXT, what="string_agg argument")
-            extra = (self.typed(sep_node, pre, T.TEXT)[0],)
+            extra.append(self.typed(sep_node, pre, T.TEXT)[0])
+        if name == "jsonb_object_agg":
+            if len(args) != 2:
+                raise errors.UndefinedFunction("function jsonb_object_agg requires a key and "
+                                               "a value")
+            e = coerce(e, t, T.TEXT, explicit=True, what="jsonb_object_agg key")
+            extra.append(self.typed(args[1], pre)[0])
+        if name in _MOMENTS.values():
+            if distinct:
+                raise errors.FeatureNotSupported(f"{name}(DISTINCT ...) is not supported")
+            if t.scalar not in NUMERIC_TYPES:
+                raise errors.UndefinedFunction(
+                    f"function {name}({t.scalar.type_name}) does not exist")
+            rt = T.FLOAT8 if t.scalar in (T.FLOAT4, T.FLOAT8) else T.NUMERIC
+            x = coerce(e, t, rt, explicit=True)
+            return name, [r.Aggregate("sum", x), r.Aggregate("sum", Call("mul", (x, x), rt)),
+                          r.Aggregate("count", e)]
         if name in ("sum", "avg") and t.scalar not in NUMERIC_TYPES and t.scalar != T.INTERVAL:
             raise errors.UndefinedFunction(
                 f"function {name}({t.scalar.type_name}) does not exist")
@@ -258,7 +305,18 @@ class ScalarPlanner:
             name = "bool_and" if name == "every" else name
         if name == "avg":
             return "avg", [r.Aggregate("sum", e, distinct), r.Aggregate("count", e, distinct)]
-        return "plain", [r.Aggregate(name, e, distinct, extra)]
+        order_by: list[r.ColumnOrder] = []
+        if order and name in r.ORDERED_AGGS:
+            for o in order:
+                key = self.typed(o.this, pre)[0]
+                if distinct and key != e:
+                    raise errors.PymzError("in an aggregate with DISTINCT, ORDER BY "
+                                           "expressions must appear in argument list",
+                                           sqlstate="42P10")
+                order_by.append(r.ColumnOrder(len(extra), bool(o.args.get("desc")),
+                                              not o.args.get("nulls_first")))
+                extra.append(key)
+        return "plain", [r.Aggregate(name, e, distinct, tuple(extra), tuple(order_by))]
 
     def aggregate_ref(self, node: exp.Expr, b: Block, g: GroupCtx) -> ScalarExpr:
         pre = Block(r.Constant((), g.pre_schema), list(g.pre_items), b.parent, b.collected)
@@ -266,7 +324,9 @@ class ScalarPlanner:
         cols = [ColumnRef(g.agg_index(a)) for a in parts]
         if kind == "plain":
             return cols[0]
-        return avg_of(cols[0], cols[1], b.rel.schema)
+        if kind == "avg":
+            return avg_of(cols[0], cols[1], b.rel.schema)
+        return moment_of(kind, cols[0], cols[1], cols[2], b.rel.schema)
 
     # --- the cases ------------------------------------------------------------------------
 

@@ -88,7 +88,10 @@ def output_name(node: exp.Expr) -> str:
         return str(node.name).lower()
     names: dict[type[exp.Expr], str] = {exp.GroupConcat: "string_agg", exp.LogicalAnd: "bool_and",
              exp.LogicalOr: "bool_or", exp.ArrayAgg: "array_agg", exp.Substring: "substr",
-             exp.TimestampTrunc: "date_trunc", exp.DateTrunc: "date_trunc"}
+             exp.TimestampTrunc: "date_trunc", exp.DateTrunc: "date_trunc",
+             exp.JSONBObjectAgg: "jsonb_object_agg", exp.Stddev: "stddev",
+             exp.StddevSamp: "stddev_samp", exp.StddevPop: "stddev_pop",
+             exp.Variance: "variance", exp.VariancePop: "var_pop"}
     if type(node) in names:
         return names[type(node)]
     mapper = NODES.get(type(node))

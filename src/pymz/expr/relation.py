@@ -21,19 +21,36 @@ Row = tuple[object, ...]
 Schema = tuple[Column, ...]
 
 AGG_FUNCS = ("count", "sum", "min", "max", "bool_and", "bool_or", "string_agg", "jsonb_agg",
-             "array_agg")
+             "array_agg", "jsonb_object_agg")
+# Aggregates whose result depends on the order of their inputs (ORDER BY in the call).
+ORDERED_AGGS = ("string_agg", "jsonb_agg", "array_agg", "jsonb_object_agg")
+
+
+@dataclass(frozen=True)
+class ColumnOrder:
+    """Sort key: PostgreSQL's default puts NULLs last ascending and first descending."""
+
+    column: int
+    desc: bool = False
+    nulls_last: bool | None = None
+
+    @property
+    def nulls_last_effective(self) -> bool:
+        return (not self.desc) if self.nulls_last is None else self.nulls_last
 
 
 @dataclass(frozen=True)
 class Aggregate:
-    """An aggregate over ``expr``; ``extra`` holds string_agg's separator. count(*) is
-    ``count`` over the literal ``true``. NULL inputs are ignored except by jsonb_agg and
-    array_agg, as in PostgreSQL."""
+    """An aggregate over ``expr``; ``extra`` holds string_agg's separator (jsonb_object_agg's
+    value), then the ORDER BY keys of an ordered aggregate: ``order_by[i].column`` indexes
+    ``extra``. count(*) is ``count`` over the literal ``true``. NULL inputs are ignored
+    except by jsonb_agg and array_agg (and jsonb_object_agg's values), as in PostgreSQL."""
 
     func: str
     expr: ScalarExpr
     distinct: bool = False
     extra: tuple[ScalarExpr, ...] = ()
+    order_by: tuple[ColumnOrder, ...] = ()
 
     def column(self, input_schema: Schema, name: str) -> Column:
         t = scalar_type(self.expr, input_schema)
@@ -50,24 +67,11 @@ class Aggregate:
             return Column(name, ScalarType.BOOL, True)
         if f == "string_agg":
             return Column(name, ScalarType.TEXT, True)
-        if f == "jsonb_agg":
+        if f in ("jsonb_agg", "jsonb_object_agg"):
             return Column(name, ScalarType.JSONB, True)
         if f == "array_agg":
             return Column(name, t.scalar, True, True)
         raise errors.UndefinedFunction(f"unknown aggregate {f}")
-
-
-@dataclass(frozen=True)
-class ColumnOrder:
-    """Sort key: PostgreSQL's default puts NULLs last ascending and first descending."""
-
-    column: int
-    desc: bool = False
-    nulls_last: bool | None = None
-
-    @property
-    def nulls_last_effective(self) -> bool:
-        return (not self.desc) if self.nulls_last is None else self.nulls_last
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def numeric_to_binary(v: object) -> bytes:
         return _NUMERIC_HDR.pack(0, 0, _NUMERIC_PINF if d > 0 else _NUMERIC_NINF, 0)
     text = format(d.copy_abs(), "f")
     ipart, _, fpart = text.partition(".")
+    fpart = fpart.rstrip("0")  # as the text output: no trailing fractional zeros
     dscale = len(fpart)
     ipart = ipart.lstrip("0")
     ipart = "0" * (-len(ipart) % 4) + ipart

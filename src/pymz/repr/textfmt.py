@@ -92,8 +92,10 @@ def numeric_out(v: object) -> str:
     if d.is_infinite():
         return "Infinity" if d > 0 else "-Infinity"
     if d.is_zero():
-        d = d.copy_abs()  # numeric has no negative zero
-    return format(d, "f")
+        return "0"  # numeric has no negative zero
+    # Materialize prints numerics without trailing fractional zeros, whatever their scale.
+    text = format(d, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def bytea_out(v: object) -> str:
@@ -198,7 +200,8 @@ def canonical_json(value: object) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(canonical_json(x) for x in value) + "]"
     if isinstance(value, Decimal):
-        return numeric_out(value)
+        # JSON numbers keep their exact text (jsonb prints 2.50 as 2.50).
+        return "0" if value.is_zero() else format(value, "f")
     return json.dumps(value, ensure_ascii=False)
 
 

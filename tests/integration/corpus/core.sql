@@ -17,3 +17,14 @@ select 1 / i4 from fx
 select f8 * 1e10 from fx
 select abs('x')
 select nope(1)
+-- aggregates
+select count(*), count(i4), sum(i4), sum(i8), sum(n), min(t), max(d), avg(i2) from fx
+select b, count(*), sum(f8), min(ts), max(tz) from fx group by b order by b
+select string_agg(t, ',' order by id), string_agg(t, '-' order by t desc nulls last), array_agg(i4 order by i4 nulls first) from fx
+select array_agg(id order by d desc), string_agg(distinct b::text, '/' order by b::text) from fx
+select jsonb_object_agg(t, i4) from fx where t is not null
+select jsonb_object_agg(t, i4) from fx
+select round(var_pop(i2), 10), round(var_samp(i2), 10), round(stddev_pop(i2), 10), round(variance(i4), 10), round(stddev(i4), 10) from fx where id in (1, 2, 4)
+select round(variance(f8)::numeric, 6), round(stddev(f4)::numeric, 6) from fx where id < 5
+select bool_and(b), bool_or(b), every(b) from fx
+select count(distinct b), count(distinct i4 % 2) from fx

@@ -43,12 +43,12 @@ def render_reduce(rd: Renderer, e: r.Reduce) -> Operator:
         return Distinct(Project(inp, e.group_key))
     aggs = e.aggregates
     exprs = [compile_scalar(a.expr) for a in aggs]
-    extra_pos: dict[int, int] = {}
+    extra_pos: dict[int, list[int]] = {}
     extras: list[Callable[[Cols, int], Any]] = []
     for i, a in enumerate(aggs):
-        if a.extra:
-            extra_pos[i] = k + len(aggs) + len(extras)
-            extras.append(compile_scalar(a.extra[0]))
+        for x in a.extra:
+            extra_pos.setdefault(i, []).append(k + len(aggs) + len(extras))
+            extras.append(compile_scalar(x))
     key = e.group_key
 
     def pre_fn(cols: Cols, n: int) -> list[Any]:
@@ -69,14 +69,12 @@ def render_reduce(rd: Renderer, e: r.Reduce) -> Operator:
     basic = [i for i, a in enumerate(aggs) if a.func not in ACCUMULABLE]
     if basic:
         cols = [*keycols]
-        layout: list[tuple[r.Aggregate, int, int | None]] = []
+        layout: list[tuple[r.Aggregate, int, list[int]]] = []
         for i in basic:
             vpos = len(cols)
             cols.append(k + i)
-            xpos = None
-            if i in extra_pos:
-                xpos = len(cols)
-                cols.append(extra_pos[i])
+            xpos = list(range(len(cols), len(cols) + len(extra_pos.get(i, []))))
+            cols.extend(extra_pos.get(i, []))
             layout.append((aggs[i], vpos, xpos))
         parts.append((BasicReduce(Project(pre, cols), keycols, _basic_fn(layout), len(basic)),
                       basic))
@@ -134,13 +132,13 @@ def _fix_sums(op: Operator, e: r.Reduce, k: int) -> Operator:
     return MapN(op, fix, op.arity)
 
 
-def _basic_fn(layout: Sequence[tuple[r.Aggregate, int, int | None]]
+def _basic_fn(layout: Sequence[tuple[r.Aggregate, int, list[int]]]
               ) -> Callable[[list[tuple[Row, int]]], list[Any]]:
     def fn(rows: list[tuple[Row, int]]) -> list[Any]:
         out = []
         for a, vpos, xpos in layout:
-            pairs = [(row[vpos], None if xpos is None else row[xpos])
+            pairs = [(row[vpos], tuple(row[j] for j in xpos))
                      for row, m in rows for _ in range(m)]
-            out.append(basic_aggregate(a.func, a.distinct, pairs))
+            out.append(basic_aggregate(a, pairs))
         return out
     return fn
