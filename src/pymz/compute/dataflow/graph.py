@@ -53,6 +53,10 @@ class Operator:
         self.queues: list[list[Batch]] = [[] for _ in self.inputs]
         self.consumers: list[tuple[Operator, int]] = []
         self.frontier = 0
+        # Scheduled to run: new input was queued, an input's frontier moved, or (sources) it
+        # was given updates or a frontier. Operators start scheduled; an unscheduled one is
+        # skipped, so an idle dataflow costs nothing per step.
+        self.scheduled = True
         for port, inp in enumerate(self.inputs):
             if inp.df is not df:
                 raise InternalError("operators of different dataflows cannot be connected")
@@ -64,13 +68,24 @@ class Operator:
 
     def take(self, port: int) -> Batch:
         q = self.queues[port]
+        if not q:
+            return self.inputs[port].nothing
         self.queues[port] = []
         return concat(q, self.inputs[port].arity)
+
+    @property
+    def nothing(self) -> Batch:
+        """An empty batch of this operator's arity (shared: batches are never mutated)."""
+        empty = self.__dict__.get("_nothing")
+        if empty is None:
+            empty = self.__dict__["_nothing"] = Batch.empty(self.arity)
+        return empty
 
     def emit(self, batch: Batch) -> None:
         if len(batch):
             for op, port in self.consumers:
                 op.queues[port].append(batch)
+                op.scheduled = True
 
     def run(self) -> bool:
         """Process queued input; returns whether anything was emitted or the frontier moved."""
@@ -82,7 +97,10 @@ class Operator:
 
     def advance(self, frontier: int) -> bool:
         moved = frontier != self.frontier
-        self.frontier = frontier
+        if moved:
+            self.frontier = frontier
+            for op, _ in self.consumers:
+                op.scheduled = True
         return moved
 
 
@@ -95,17 +113,23 @@ class Dataflow:
         # Error rows (sqlstate, message); key on both so merges can cut between errors.
         self.errs = Spine((0, 1), 2)
 
-    def step(self) -> bool:
-        """One pass over all operators in topological order; returns whether anything moved."""
+    def step(self, stop: Callable[[], None] | None = None) -> bool:
+        """One pass over all operators in topological order; returns whether anything moved.
+        ``stop`` is called before each operator; it raises to abandon the pass."""
         moved = False
         for op in self.operators:
+            if not op.scheduled:
+                continue
+            if stop is not None:
+                stop()
+            op.scheduled = False
             moved |= op.run()
         return moved
 
-    def run(self, max_steps: int = 1000) -> None:
+    def run(self, max_steps: int = 1000, stop: Callable[[], None] | None = None) -> None:
         """Step until quiescent (a DAG needs one pass; the loop guards against surprises)."""
         for _ in range(max_steps):
-            if not self.step():
+            if not self.step(stop):
                 return
         raise InternalError(f"dataflow {self.name} did not quiesce")
 

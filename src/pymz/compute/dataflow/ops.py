@@ -42,6 +42,7 @@ class Input(Operator):
         if len(batch) and int(batch.time.min()) < self._target:
             raise InternalError("update time is before the input frontier")
         self._pending.append(batch)
+        self.scheduled = True
 
     def send_rows(self, rows: Sequence[Sequence[Any]], time: int, diff: int = 1) -> None:
         self.send(Batch.from_rows(rows, time, diff, arity=self.arity))
@@ -50,9 +51,11 @@ class Input(Operator):
         if frontier < self._target:
             raise InternalError("input frontier cannot go back")
         self._target = frontier
+        self.scheduled = True
 
     def close(self) -> None:
         self._target = FOREVER
+        self.scheduled = True
 
     def run(self) -> bool:
         pending, self._pending = self._pending, []
