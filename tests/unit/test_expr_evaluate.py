@@ -36,7 +36,8 @@ def test_aggregates_ignore_nulls_and_handle_distinct() -> None:
         r.Aggregate("min", ColumnRef(1)),
         r.Aggregate("string_agg", ColumnRef(1), extra=(Literal(",", T.TEXT),)),
         r.Aggregate("array_agg", ColumnRef(1)),
-        r.Aggregate("jsonb_agg", ColumnRef(1)),
+        # jsonb_agg aggregates jsonb values: the planner wraps its argument in to_jsonb.
+        r.Aggregate("jsonb_agg", Call("to_jsonb", (ColumnRef(1), Literal("", T.TEXT)), T.JSONB)),
         r.Aggregate("sum", ColumnRef(0)),
     )
     red = r.Reduce(G, (0,), aggs)

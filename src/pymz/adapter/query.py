@@ -13,15 +13,17 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
 
 import sqlglot
 from prometheus_client import Counter
 from sqlglot import exp
 
-from pymz import __version__
+from pymz import __version__, expr
 from pymz.adapter.catalog_relations import catalog_relations, table_relations
 from pymz.adapter.index_reads import lookup_keys
+from pymz.adapter.oneshot import OneShot, OneShotPlanner
 from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.table_types import to_column
 from pymz.adapter.vars import SPECS, SessionVars
@@ -29,8 +31,9 @@ from pymz.adapter.views import Views
 from pymz.catalog import Catalog, Index, MaterializedView, ReplicaSize, Table, View
 from pymz.compute_client.errors_shard import errors_shard_id
 from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
-from pymz.errors import FeatureNotSupported, QueryCanceled, UndefinedObject
-from pymz.repr import Column
+from pymz.errors import FeatureNotSupported, PymzError, QueryCanceled, UndefinedObject
+from pymz.expr import serde
+from pymz.repr import Column, ScalarType
 from pymz.sqlexec import (
     DatabaseEntry,
     IntrospectionEngine,
@@ -104,6 +107,7 @@ class QueryRunner:
         self._path_counter = path_counter
         self.engine = IntrospectionEngine()
         self.views = Views(catalog)
+        self._one_shots = OneShotPlanner(self.views)
         self._relations_cache: dict[object, list[RelationSnapshot]] = {}
 
     # --- relations -------------------------------------------------------------------
@@ -173,8 +177,40 @@ class QueryRunner:
         return rels
 
     # --- describe and run ------------------------------------------------------------
+    async def _param_oids(self, session: Session, sql: str,
+                          param_oids: Sequence[int]) -> tuple[int, ...]:
+        """Parameter types: as declared, else as the SQL snapshot executor infers them from
+        the context (text when it cannot)."""
+        if all(param_oids):
+            return tuple(param_oids)
+        try:
+            shape = await self._describe_snapshot(session, sql, param_oids)
+        except PymzError:
+            return tuple(oid or ScalarType.TEXT.oid for oid in param_oids)
+        return shape.param_oids
+
+    async def _one_shot(self, session: Session, sql: str, param_oids: Sequence[int],
+                        params: Sequence[object | None] | None) -> OneShot | None:
+        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
+        indexed = frozenset(self._indexes_on(cluster.id)) if cluster is not None \
+            else frozenset()
+        oids = await self._param_oids(session, sql, param_oids)
+        if params is not None and len(params) != len(oids):
+            oids = tuple(oids[:len(params)]) + (ScalarType.TEXT.oid,) * max(
+                0, len(params) - len(oids))
+        return await asyncio.to_thread(
+            self._one_shots.plan, session, sql, oids, params,
+            indexed=frozenset(i for i in indexed if i in self._catalog.views))
+
     async def describe(self, session: Session, sql: str,
                        param_oids: Sequence[int]) -> QueryShape:
+        one = await self._one_shot(session, sql, param_oids, None)
+        if one is not None:
+            return QueryShape(one.param_oids, one.columns)
+        return await self._describe_snapshot(session, sql, param_oids)
+
+    async def _describe_snapshot(self, session: Session, sql: str,
+                                 param_oids: Sequence[int]) -> QueryShape:
         sql = self.views.expand(session, sql)
         values = self.session_values(session)
         return await asyncio.to_thread(
@@ -187,6 +223,9 @@ class QueryRunner:
         indexed = await self._run_from_index(session, sql)
         if indexed is not None:
             return indexed
+        one = await self._one_shot(session, sql, param_oids, params)
+        if one is not None:
+            return await self._run_one_shot(session, sql, params, one)
         cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
         index_on = self._indexes_on(cluster.id) if cluster is not None else {}
         sql = self.views.expand(session, sql, keep=frozenset(
@@ -240,6 +279,48 @@ class QueryRunner:
         else:
             self._count("snapshot")
         return QueryRows(shape.columns, rows)
+
+    async def _run_one_shot(self, session: Session, sql: str,
+                            params: Sequence[object | None], one: OneShot) -> QueryRows:
+        """Run a plan of the dataflow engine: here when it reads nothing, else as a peek."""
+        if not one.reads:
+            self._count("local")
+            mz_now = await asyncio.to_thread(self._oracle.read_ts) if "mz_now" in sql.lower() \
+                else None
+            rows = await asyncio.to_thread(expr.run_query, one.planned, {}, mz_now=mz_now)
+            return QueryRows(one.columns, rows)
+        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
+        if cluster is None:
+            raise UndefinedObject(f"unknown cluster '{session.vars.get('cluster')}'")
+        if not self._catalog.replicas_of(cluster.id):
+            raise FeatureNotSupported(
+                f"cluster '{cluster.name}' has no replicas available to service the request",
+                hint="Use CREATE CLUSTER REPLICA or ALTER CLUSTER ... SET (REPLICATION FACTOR)"
+                " to attach replicas to the cluster.", sqlstate="XX000")
+        index_on = self._indexes_on(cluster.id)
+        tables = [r for r in one.reads if isinstance(r, Table)]
+        from_index = any(r.id in index_on for r in one.reads)
+        names = {s.id: s.name for s in self._catalog.schemas.values()}
+        imports = tuple(
+            replace(self._import(names.get(r.schema_id, ""), r.name, r, index_on.get(r.id),
+                                 sql=sql, params=params, single=len(one.reads) == 1),
+                    gid=r.id)
+            for r in one.reads)
+        try:
+            ts = await self.read_timestamp(
+                session, [t.id for t in self._catalog.tables.values()] if from_index
+                else [t.id for t in tables])
+            plan = SnapshotQueryPlan("", imports=imports, result_columns=one.columns,
+                                     expr=serde.dumps(one.planned))
+            timeout = _parse_duration_s(session.vars.get("statement_timeout"))
+            rows = await self._peeks.peek_snapshot(cluster.id, plan, ts, timeout_s=timeout)
+        except TimeoutError:
+            raise QueryCanceled("canceling statement due to statement timeout") from None
+        finally:
+            if not session.in_explicit_transaction:
+                session.read_ts = None
+        self._count("index" if from_index else "snapshot")
+        return QueryRows(one.columns, rows)
 
     def _indexes_on(self, cluster_id: str) -> dict[str, Index]:
         """Per indexed object, its (oldest) index on cluster ``cluster_id``."""

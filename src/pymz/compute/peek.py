@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from pymz.compute.dataflow.graph import error_for
 from pymz.compute.notify import ShardNotifier
+from pymz.compute.oneshot import run_once
 from pymz.compute_client.errors_shard import ERROR_COLUMNS
 from pymz.compute_client.peek_plan import (
     Row,
@@ -32,7 +33,9 @@ from pymz.compute_client.peek_plan import (
     SnapshotQueryPlan,
     encode_result,
 )
-from pymz.errors import InternalError, PymzError
+from pymz.errors import InternalError, PymzError, QueryCanceled
+from pymz.expr import serde
+from pymz.expr.relation import PlannedQuery
 from pymz.persist import PersistClient, ShardState, SinceViolationError
 from pymz.persist.client import snapshot_batches
 from pymz.persist.frontier import less_than_frontier
@@ -133,6 +136,41 @@ class SnapshotPeekExecutor:
                     self.location.blob_url, self.location.consensus_url
                 )
             return self._client
+
+    async def read_rows(self, imp: ShardImport, timestamp: int) -> list[Row]:
+        """The rows of a persist-backed import at ``timestamp`` (once readable); raises the
+        materialized view's error when its errors shard has one then."""
+        state = await self._readable_state(imp, imp.shard_id, timestamp)
+        snap = await asyncio.to_thread(self._read_import_sync, imp, timestamp, state)
+        if imp.errors_shard_id:
+            errs = await self._readable_state(imp, imp.errors_shard_id, timestamp)
+            await asyncio.to_thread(self._check_errors_sync, imp, timestamp, errs)
+        return list(snap.rows)
+
+    async def run_expr(self, plan: SnapshotQueryPlan,
+                       inputs: dict[str, tuple[tuple[Column, ...], list[Row]]],
+                       timestamp: int) -> bytes:
+        """The Arrow IPC result of an expr plan (``plan.expr``) over ``inputs`` (Get id ->
+        (columns, rows)), computed by the dataflow engine in a worker thread. A canceled
+        peek stops the computation at its next operator."""
+        planned = serde.loads(plan.expr)
+        if not isinstance(planned, PlannedQuery):
+            raise InternalError("the peek's expr is not a planned query")
+        canceled = threading.Event()
+
+        def stop() -> None:
+            if canceled.is_set() or self._closed:
+                raise QueryCanceled("canceling statement due to user request")
+
+        fut = asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(run_once, planned, inputs, timestamp, stop=stop))
+        try:
+            rows = await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            canceled.set()
+            fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+            raise
+        return await asyncio.to_thread(encode_result, plan.result_columns, rows, timestamp)
 
     async def run(self, plan: SnapshotQueryPlan, timestamp: int) -> bytes:
         """The Arrow IPC result of ``plan`` at ``timestamp``; raises PymzError on failure."""

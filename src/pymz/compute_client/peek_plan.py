@@ -59,6 +59,8 @@ class ShardImport:
     lookup: tuple[Row, ...] | None = None
     # A materialized view's errors shard (read at the same time; a live error fails the read).
     errors_shard_id: str = ""
+    # The catalog id the relation has in an ``expr`` plan (its Get), for expr peeks.
+    gid: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,10 @@ class SnapshotQueryPlan:
     inline_relations: tuple[RelationSnapshot, ...] = ()
     # What environmentd's describe found; empty = whatever the engine produces.
     result_columns: tuple[Column, ...] = ()
+    # A planned query (pymz.expr serde JSON of a PlannedQuery): when set, the replica
+    # computes it with pymz's own engine over the imports (by ``gid``) instead of running
+    # ``sql`` on DuckDB, so the answer equals a materialized view of the same query.
+    expr: str = ""
 
 
 # -- values -------------------------------------------------------------------------------
@@ -193,11 +199,13 @@ def encode_plan(plan: SnapshotQueryPlan) -> bytes:
                 **({"errors_shard_id": i.errors_shard_id} if i.errors_shard_id else {}),
                 **({"lookup": [[encode_value(v) for v in k] for k in i.lookup]}
                    if i.lookup is not None else {}),
+                **({"gid": i.gid} if i.gid else {}),
             }
             for i in plan.imports
         ],
         "inline_relations": [_relation_json(r) for r in plan.inline_relations],
         "result_columns": [_col_json(c) for c in plan.result_columns],
+        **({"expr": plan.expr} if plan.expr else {}),
     }
     return json.dumps(doc, separators=(",", ":"), allow_nan=False).encode()
 
@@ -237,11 +245,13 @@ def decode_plan(plan_json: bytes) -> SnapshotQueryPlan:
                     errors_shard_id=str(i.get("errors_shard_id", "")),
                     lookup=None if i.get("lookup") is None else tuple(
                         tuple(_frozen(decode_value(v)) for v in k) for k in i["lookup"]),
+                    gid=str(i.get("gid", "")),
                 )
                 for i in doc["imports"]
             ),
             inline_relations=tuple(_relation_from_json(r) for r in doc["inline_relations"]),
             result_columns=tuple(_col_from_json(c) for c in doc["result_columns"]),
+            expr=str(doc.get("expr", "")),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise InternalError(f"malformed snapshot query plan: {e}") from None

@@ -18,9 +18,10 @@ from typing import Any
 from pymz import errors
 from pymz.expr import relation as r
 from pymz.expr.funcs import FUNCS, INT_TYPES, check_int
+from pymz.expr.library.arrays import array_cmp, elem_cmp
 from pymz.expr.scalar import ColumnRef, If, Literal, ScalarExpr
+from pymz.expr.tablefuncs import expand
 from pymz.repr import Column, ScalarType
-from pymz.repr.textfmt import canonical_json
 
 Row = tuple[object, ...]
 ZSet = dict[Row, int]
@@ -68,9 +69,11 @@ def eval_scalar(e: ScalarExpr, row: Row, env: Env = Env()) -> object:
 
 
 def _cmp_values(a: object, b: object) -> int:
-    if a == b:
-        return 0
-    return -1 if a < b else 1  # type: ignore[operator]
+    """PostgreSQL's order of two non-NULL values: arrays element by element with NULL
+    elements last, NaN above every number."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return array_cmp(a, b)
+    return elem_cmp(a, b)
 
 
 def order_key(order: Sequence[r.ColumnOrder]) -> Callable[[Row], Any]:
@@ -163,7 +166,7 @@ class _Evaluator:
             out = {}
             for row, d in self.run(e.input).items():
                 args = [eval_scalar(a, row, env) for a in e.args]
-                for extra in _table_func(e.func, args):
+                for extra in expand(e.func, args, len(e.columns)):
                     _add(out, (*row, *extra), d)
             return out
         if isinstance(e, r.Join):
@@ -240,39 +243,6 @@ class _Evaluator:
             vals = tuple(_aggregate(a, rows, schema, self.env) for a in e.aggregates)
             _add(out, key + vals, 1)
         return out
-
-
-def _table_func(func: str, args: list[object]) -> list[Row]:
-    if any(a is None for a in args):
-        return []
-    if func == "generate_series":
-        start, stop = args[0], args[1]
-        step = args[2] if len(args) > 2 else 1
-        assert isinstance(start, int) and isinstance(stop, int) and isinstance(step, int)
-        if step == 0:
-            raise errors.InvalidParameterValue("step size cannot equal zero")
-        return [(v,) for v in range(start, stop + (1 if step > 0 else -1), step)]
-    if func == "unnest":
-        arr = args[0]
-        assert isinstance(arr, tuple | list)
-        return [(v,) for v in arr]
-    raise errors.UndefinedFunction(f"function {func} does not exist")
-
-
-def _json_value(v: object) -> object:
-    if v is None or isinstance(v, bool | int | str):
-        return v
-    if isinstance(v, float | Decimal):
-        return float(v) if isinstance(v, float) else v
-    return str(v)
-
-
-def _json_text(v: object) -> str:
-    if isinstance(v, list):
-        return "[" + ", ".join(_json_text(x) for x in v) + "]"
-    if isinstance(v, Decimal):
-        return str(v)
-    return json.dumps(v)
 
 
 _NULL_LAST = order_key(())
@@ -435,8 +405,9 @@ def basic_aggregate(a: r.Aggregate, rows: list[tuple[object, tuple[object, ...]]
             sep = x[0] if x else None
             out += ("" if sep is None else str(sep)) + str(v)
         return out
+    # jsonb_agg's values (jsonb_object_agg's: extras[0]) are planned as to_jsonb(...).
     if func == "jsonb_agg":
-        return _json_text([_json_value(v) for v, _ in rows])
+        return "[" + ", ".join("null" if v is None else str(v) for v, _ in rows) + "]"
     if func == "jsonb_object_agg":
         return _json_object(rows)
     if func == "array_agg":
@@ -445,12 +416,15 @@ def basic_aggregate(a: r.Aggregate, rows: list[tuple[object, tuple[object, ...]]
 
 
 def _json_object(rows: list[tuple[object, tuple[object, ...]]]) -> str:
-    obj: dict[str, object] = {}
+    fields: dict[str, str] = {}
     for k, x in rows:
         if k is None:
             raise errors.InvalidParameterValue("field name must not be null")
-        obj[k if isinstance(k, str) else str(k)] = _json_value(x[0] if x else None)
-    return canonical_json(obj)
+        v = x[0] if x else None
+        fields[str(k)] = "null" if v is None else str(v)  # the last value of a key wins
+    keys = sorted(fields, key=lambda k: (len(k.encode()), k.encode()))  # jsonb key order
+    return "{" + ", ".join(f"{json.dumps(k, ensure_ascii=False)}: {fields[k]}"
+                           for k in keys) + "}"
 
 
 def _freeze(row: Sequence[object]) -> Row:

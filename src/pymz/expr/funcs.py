@@ -9,12 +9,11 @@ NULL without calling the implementation; the others (and/or/coalesce/is_null/...
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 
 from pymz import errors
 from pymz.repr import Interval, ScalarType, textfmt
@@ -90,22 +89,40 @@ def _num(v: object, t: ScalarType) -> object:
 
 
 def add_interval(t: dt.datetime | dt.date, iv: Interval, sign: int = 1) -> dt.datetime:
+    """timestamp + interval as PostgreSQL adds it: months first (the day clamped to the
+    month's length), then days, then microseconds. Past year 9999 (or before 1) is 22008."""
     base = t if isinstance(t, dt.datetime) else dt.datetime(t.year, t.month, t.day)
     months = base.month - 1 + sign * iv.months
     year = base.year + months // 12
     month = months % 12 + 1
+    if not 1 <= year <= 9999:
+        raise errors.PymzError("timestamp out of range", sqlstate="22008")
     day = min(base.day, _days_in_month(year, month))
     base = base.replace(year=year, month=month, day=day)
-    return base + sign * dt.timedelta(days=iv.days, microseconds=iv.microseconds)
+    try:
+        return base + sign * dt.timedelta(days=iv.days, microseconds=iv.microseconds)
+    except OverflowError:
+        raise errors.PymzError("timestamp out of range", sqlstate="22008") from None
 
 
 def _days_in_month(y: int, m: int) -> int:
-    nxt = dt.date(y + (m == 12), m % 12 + 1, 1)
-    return (nxt - dt.timedelta(days=1)).day
+    if m == 2:
+        return 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28
+    return 30 if m in (4, 6, 9, 11) else 31
 
 
 def _td_to_interval(d: dt.timedelta) -> Interval:
-    return Interval(0, d.days, d.seconds * 1_000_000 + d.microseconds)
+    """A timestamp difference as PostgreSQL gives it: whole days and the rest, both with the
+    sign of the difference (timedelta's own days round toward minus infinity)."""
+    us = (d.days * 86_400 + d.seconds) * 1_000_000 + d.microseconds
+    days = abs(us) // 86_400_000_000 * (1 if us >= 0 else -1)
+    return Interval(0, days, us - days * 86_400_000_000)
+
+
+# Conversions to date, time, timestamp, timestamptz and interval (from text and between the
+# temporal types), registered by pymz.expr.library.times: that module imports this one, so
+# the conversions are looked up here at cast time. Target type -> (non-NULL value -> value).
+TEMPORAL_CASTS: dict[ScalarType, Callable[[object], object]] = {}
 
 
 def _temporal(impl: Impl) -> Impl:
@@ -115,8 +132,8 @@ def _temporal(impl: Impl) -> Impl:
             return impl(a, t)
         except OverflowError:
             if t in (ScalarType.DATE, ScalarType.TIMESTAMP, ScalarType.TIMESTAMPTZ):
-                raise errors.PymzError(f"{t.type_name} out of range",
-                                       sqlstate="22008") from None
+                what = "date" if t == ScalarType.DATE else "timestamp"
+                raise errors.PymzError(f"{what} out of range", sqlstate="22008") from None
             raise
     return run
 
@@ -185,7 +202,13 @@ def _mod(a: Sequence[object], t: ScalarType) -> object:
         r = abs(x) % abs(y)
         return r if x >= 0 else -r
     if t == ScalarType.NUMERIC:
-        return Decimal(x) % Decimal(y)  # type: ignore[arg-type]
+        # The quotient may have more digits than the precision (DivisionImpossible): take
+        # the remainder exactly, then round it like any result.
+        dx, dy = Decimal(x), Decimal(y)  # type: ignore[arg-type]
+        digits = max(dx.adjusted() - dy.adjusted(), 0) + 2 * len(dy.as_tuple().digits) + 50
+        with localcontext(Context(prec=min(digits, MAX_PREC), Emax=MAX_EMAX, Emin=MIN_EMIN)):
+            rem = dx % dy
+        return +rem
     return math.fmod(x, y)  # type: ignore[arg-type]
 
 
@@ -334,47 +357,14 @@ _reg("position", lambda a, t: str(a[1]).find(str(a[0])) + 1)
 
 # --- dates ----------------------------------------------------------------------------------
 
-_FIELDS = ("year", "month", "day", "hour", "minute", "second", "epoch", "dow", "doy")
-
-
-def _extract(a: Sequence[object], t: ScalarType) -> object:
-    f, v = str(a[0]).lower(), a[1]
-    if isinstance(v, dt.datetime | dt.date):
-        d = v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
-        if f == "epoch":
-            base = d if d.tzinfo else d.replace(tzinfo=dt.UTC)
-            return Decimal(str(base.timestamp()))
-        if f == "second":
-            return Decimal(d.second) + Decimal(d.microsecond) / Decimal(1_000_000)
-        if f == "dow":
-            return Decimal(d.isoweekday() % 7)
-        if f == "doy":
-            return Decimal(d.timetuple().tm_yday)
-        if f in _FIELDS:
-            return Decimal(getattr(d, f))
-    raise errors.InvalidParameterValue(f'unit "{f}" not supported')
-
-
-def _date_trunc(a: Sequence[object], t: ScalarType) -> object:
-    f, v = str(a[0]).lower(), a[1]
-    assert isinstance(v, dt.datetime)
-    parts = ["year", "month", "day", "hour", "minute", "second"]
-    if f not in parts:
-        raise errors.InvalidParameterValue(f'unit "{f}" not supported')
-    keep = parts.index(f)
-    repl: dict[str, int] = {"microsecond": 0}
-    for i, p in enumerate(parts):
-        if i > keep:
-            repl[p] = 1 if p in ("month", "day") else 0
-    return v.replace(**repl)  # type: ignore[arg-type]
+# extract, date_part, date_trunc and the other date/time functions are registered by
+# pymz.expr.library.times.
 
 
 def _mz_now(a: Sequence[object], t: ScalarType) -> object:
     raise errors.InternalError("mz_now() must be bound by the evaluator")
 
 
-_reg("extract", _extract)
-_reg("date_trunc", _date_trunc)
 # mz_now() is a marker for temporal filters: only the evaluator (given a time) or the
 # dataflow renderer give it a value; it is never constant-folded.
 _reg("mz_now", _mz_now, propagates=False, foldable=False, never_null=True)
@@ -466,59 +456,20 @@ def _cast(v: object, to: ScalarType) -> object:
         if isinstance(v, bool):
             raise TypeError(v)
         return Decimal(v.strip() if isinstance(v, str) else v)  # type: ignore[arg-type]
-    if to == ScalarType.DATE:
-        if isinstance(v, dt.datetime):
-            return v.date()
-        if isinstance(v, str):
-            return dt.date.fromisoformat(v.strip())
-        return v
-    if to in (ScalarType.TIMESTAMP, ScalarType.TIMESTAMPTZ):
-        if isinstance(v, str):
-            v = dt.datetime.fromisoformat(v.strip())
-        elif isinstance(v, dt.date) and not isinstance(v, dt.datetime):
-            v = dt.datetime(v.year, v.month, v.day)
-        assert isinstance(v, dt.datetime)
-        if to == ScalarType.TIMESTAMPTZ and v.tzinfo is None:
-            return v.replace(tzinfo=dt.UTC)
-        if to == ScalarType.TIMESTAMP and v.tzinfo is not None:
-            return v.astimezone(dt.UTC).replace(tzinfo=None)
-        return v
-    if to == ScalarType.TIME:
-        if isinstance(v, str):
-            return dt.time.fromisoformat(v.strip())
-        if isinstance(v, dt.datetime):
-            return v.time()
-        return v
-    if to == ScalarType.INTERVAL:
-        if isinstance(v, str):
-            return parse_interval(v)
-        return v
+    temporal = TEMPORAL_CASTS.get(to)
+    if temporal is not None:
+        return temporal(v)
     if to == ScalarType.JSONB and isinstance(v, str):
-        return json.dumps(json.loads(v), separators=(", ", ": "))
+        return textfmt.jsonb_in(v)  # canonical: key order and exact numbers as jsonb keeps
     return v
 
 
-_IV_UNITS = {
-    "year": (12, 0, 0), "month": (1, 0, 0), "mon": (1, 0, 0), "week": (0, 7, 0),
-    "day": (0, 1, 0), "hour": (0, 0, 3_600_000_000), "minute": (0, 0, 60_000_000),
-    "min": (0, 0, 60_000_000), "second": (0, 0, 1_000_000), "sec": (0, 0, 1_000_000),
-}
-
-
 def parse_interval(s: str) -> Interval:
-    """Parse the common ``'N unit [N unit ...]'`` interval forms."""
-    months = days = micros = 0
-    parts = s.strip().lower().split()
-    if len(parts) % 2:
-        raise ValueError(s)
-    for i in range(0, len(parts), 2):
-        n = Decimal(parts[i])
-        unit = parts[i + 1].rstrip("s")
-        m, d, u = _IV_UNITS[unit]
-        months += int(n * m)
-        days += int(n * d)
-        micros += int(n * u)
-    return Interval(months, days, micros)
+    """``s`` read as an interval, as PostgreSQL's interval input does (22007 if it is not
+    one); see :mod:`pymz.expr.library.times_parse`."""
+    iv = TEMPORAL_CASTS[ScalarType.INTERVAL](s)
+    assert isinstance(iv, Interval)
+    return iv
 
 
 _reg("cast", lambda a, t: cast_value(a[0], t))

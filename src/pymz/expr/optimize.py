@@ -217,6 +217,15 @@ def _push(e: r.RelationExpr) -> r.RelationExpr:
         if below:
             return _filter(r.Map(_push(r.Filter(inp.input, tuple(below))), inp.scalars,
                                  inp.names), [_p for _p in above])
+    elif isinstance(inp, r.FlatMap):
+        # Predicates on the input alone filter before the table function runs (as in
+        # PostgreSQL, which never calls jsonb_each on rows a WHERE conjunct rejects).
+        w = len(inp.input.schema)
+        below = [p for p in preds if max(columns_used(p), default=-1) < w]
+        if below:
+            rest = [p for p in preds if max(columns_used(p), default=-1) >= w]
+            return _filter(r.FlatMap(_push(r.Filter(inp.input, tuple(below))), inp.func,
+                                     inp.args, inp.columns), rest)
     elif isinstance(inp, r.Project):
         moved = [remap(p, dict(enumerate(inp.outputs))) for p in preds]
         return r.Project(_push(r.Filter(inp.input, tuple(moved))), inp.outputs)

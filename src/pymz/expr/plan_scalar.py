@@ -7,14 +7,32 @@ then refers to those columns.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from sqlglot import exp
+from sqlglot.expressions import apply_index_offset
 
 from pymz import errors
 from pymz.expr import relation as r
 from pymz.expr.funcs import INT_RANGES, TEXT_TYPES, parse_interval
+from pymz.expr.library.arrays_plan import (
+    CALL_PLANNERS,
+    OPERATOR_NODES,
+    arrow_from_lambda,
+    operand_node,
+    plan_any_all,
+    plan_cast,
+    plan_compare,
+    plan_concat,
+    plan_jsonb_operator,
+    plan_operator,
+    plan_subscript,
+    unify,
+)
+from pymz.expr.library.jsonb_build import as_jsonb
+from pymz.expr.library.times import temporal_operator
 from pymz.expr.plan_scope import Block, GroupCtx
 from pymz.expr.plan_types import (
     NUMERIC_TYPES,
@@ -143,6 +161,17 @@ def find_windows(node: exp.Expr) -> list[exp.Window]:
     return out
 
 
+def _quantified(rhs: exp.Expr) -> tuple[exp.Expr, bool] | None:
+    """(operand, is ALL) of ``ANY (...)``/``SOME (...)``/``ALL (...)`` (sqlglot parses
+    ``ALL (array)`` and ``SOME (...)`` as plain function calls)."""
+    if isinstance(rhs, exp.Any | exp.All):
+        return rhs.this, isinstance(rhs, exp.All)
+    if (isinstance(rhs, exp.Anonymous) and str(rhs.name).lower() in ("all", "some", "any")
+            and len(rhs.expressions) == 1):
+        return rhs.expressions[0], str(rhs.name).lower() == "all"
+    return None
+
+
 def has_subquery(node: exp.Expr) -> bool:
     return any(isinstance(n, exp.Query) for n in node.walk())
 
@@ -158,7 +187,11 @@ def typeof(e: ScalarExpr, b: Block) -> ColType:
 
 
 class ScalarPlanner:
-    """Mixin: expression planning. The query planner provides the subquery hooks."""
+    """Mixin: expression planning. The query planner provides the subquery hooks and the
+    statement's ``params`` and ``now`` (see :func:`pymz.expr.planner.plan`)."""
+
+    params: tuple[Literal, ...] = ()
+    now: dt.datetime | None = None
 
     def subquery_value(self, q: exp.Expr, b: Block) -> ScalarExpr:
         raise NotImplementedError
@@ -286,7 +319,9 @@ class ScalarPlanner:
                 raise errors.UndefinedFunction("function jsonb_object_agg requires a key and "
                                                "a value")
             e = coerce(e, t, T.TEXT, explicit=True, what="jsonb_object_agg key")
-            extra.append(self.typed(args[1], pre)[0])
+            extra.append(as_jsonb(*self.typed(args[1], pre)))
+        if name == "jsonb_agg":
+            e = as_jsonb(e, t)  # elements arrive as canonical jsonb text
         if name in _MOMENTS.values():
             if distinct:
                 raise errors.FeatureNotSupported(f"{name}(DISTINCT ...) is not supported")
@@ -339,6 +374,9 @@ class ScalarPlanner:
             if node.is_string:
                 return Literal(str(node.this), T.UNKNOWN)
             return number_literal(str(node.this))
+        if isinstance(node, exp.ByteString):
+            # E'...': sqlglot has already applied the backslash escapes.
+            return Literal(str(node.this), T.UNKNOWN)
         if isinstance(node, exp.Boolean):
             return TRUE if node.this else FALSE
         if isinstance(node, exp.Null):
@@ -358,11 +396,15 @@ class ScalarPlanner:
         for cls, (fn, sym) in COMPARE.items():
             if type(node) is cls:
                 rhs = node.expression
-                if isinstance(rhs, exp.Any | exp.All):
-                    q = rhs.this.unnest() if isinstance(rhs.this, exp.Subquery) else rhs.this
-                    if not isinstance(q, exp.Query):
-                        raise errors.FeatureNotSupported("ANY/ALL over arrays is not supported")
-                    return self.subquery_any(node.this, fn, q, b, isinstance(rhs, exp.All))
+                quantified = _quantified(rhs)
+                if quantified is not None:
+                    inner, all_ = quantified
+                    q = inner.unnest() if isinstance(inner, exp.Subquery) else inner
+                    if isinstance(q, exp.Query):
+                        return self.subquery_any(node.this, fn, q, b, all_)
+                    lhs, arr = self.scalar(node.this, b), self.scalar(inner, b)
+                    return plan_any_all(fn, sym, (lhs, typeof(lhs, b)), (arr, typeof(arr, b)),
+                                        all_)
                 return self.compare(fn, sym, node.this, rhs, b)
         if isinstance(node, exp.NullSafeEQ | exp.NullSafeNEQ):
             e = self.compare("is_not_distinct", "IS NOT DISTINCT FROM", node.this,
@@ -380,10 +422,15 @@ class ScalarPlanner:
             return self._case(node, b)
         if isinstance(node, exp.Cast | exp.TryCast):
             want = sql_type(node.to)
+            if want.is_array and isinstance(node.this, exp.Array) and not node.this.expressions:
+                return Literal((), want.scalar, True)  # ARRAY[]::t[]
             e = self.scalar(node.this, b)
-            if want.is_array:
-                raise errors.FeatureNotSupported("casts to array types are not supported")
-            return coerce(e, typeof(e, b), want.scalar, explicit=True)
+            src = typeof(e, b)
+            # Casts to, from and between arrays, and jsonb's casts.
+            special = plan_cast(e, src, want)
+            if special is not None:
+                return special
+            return coerce(e, src, want.scalar, explicit=True)
         if isinstance(node, exp.Interval):
             text = str(node.this.this if isinstance(node.this, exp.Literal) else node.this)
             unit = node.args.get("unit")
@@ -395,8 +442,16 @@ class ScalarPlanner:
                 raise errors.InvalidTextRepresentation(
                     f'invalid input syntax for type interval: "{text}"') from None
         if isinstance(node, exp.DPipe):
-            return Call("textcat", (self._text(node.this, b), self._text(node.expression, b)),
-                        T.TEXT)
+            return self._concat(node, b)
+        if isinstance(node, exp.Lambda):
+            return self.scalar(arrow_from_lambda(node), b)  # f(j -> 'a'): see there
+        if type(node) in OPERATOR_NODES:
+            le = self.scalar(node.this, b)
+            re_ = self.scalar(operand_node(node.expression), b)
+            return plan_operator(OPERATOR_NODES[type(node)], (le, typeof(le, b)),
+                                 (re_, typeof(re_, b)))
+        if isinstance(node, exp.Bracket):
+            return self._subscript(node, b)
         if isinstance(node, exp.Like | exp.ILike):
             fn = "like" if isinstance(node, exp.Like) else "ilike"
             return Call(fn, (self.typed(node.this, b, T.TEXT)[0],
@@ -413,17 +468,18 @@ class ScalarPlanner:
             return self.subquery_value(node, b)
         if isinstance(node, exp.Exists):
             return self.subquery_exists(node.this, b)
-        if isinstance(node, exp.Extract):
-            e, _ = self.typed(node.expression, b)
-            return Call("extract", (Literal(node.this.name.lower(), T.TEXT), e), T.NUMERIC)
-        if isinstance(node, exp.TimestampTrunc | exp.DateTrunc):
-            unit = node.args.get("unit")
-            unit_text = str(unit.this if isinstance(unit, exp.Literal) else unit.name).lower() \
-                if unit is not None else ""
-            ts, t = self.typed(node.this, b)
-            return Call("date_trunc", (Literal(unit_text, T.TEXT), coerce(ts, t, T.TIMESTAMP)),
-                        T.TIMESTAMP)
-        if isinstance(node, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime):
+        if isinstance(node, exp.Parameter):
+            return self._parameter(node)
+        if (isinstance(node, exp.CurrentTimestamp | exp.CurrentDate | exp.Localtimestamp)
+                and self.now is not None):
+            now = self.now.astimezone(dt.UTC)
+            if isinstance(node, exp.CurrentDate):
+                return Literal(now.date(), T.DATE)
+            if isinstance(node, exp.Localtimestamp):
+                return Literal(now.replace(tzinfo=None), T.TIMESTAMP)
+            return Literal(now, T.TIMESTAMPTZ)
+        if isinstance(node, exp.CurrentTimestamp | exp.CurrentDate | exp.CurrentTime
+                      | exp.Localtimestamp):
             raise errors.FeatureNotSupported(
                 f"{node.sql('postgres').lower()} cannot be used in a maintained plan; "
                 "use mz_now() for temporal filters")
@@ -451,6 +507,16 @@ class ScalarPlanner:
             raise errors.PymzError("aggregate functions are not allowed here",
                                    sqlstate="42803")
         return self._function(node, b)
+
+    def _parameter(self, node: exp.Parameter) -> ScalarExpr:
+        ref = node.this
+        text = str(ref.this) if isinstance(ref, exp.Literal) else ""
+        if not text.isdigit() or int(text) < 1:
+            raise errors.SqlSyntaxError(f"invalid parameter {node.sql('postgres')}")
+        n = int(text)
+        if n > len(self.params):
+            raise errors.PymzError(f"there is no parameter ${n}", sqlstate="42P02")
+        return self.params[n - 1]
 
     def _column(self, node: exp.Column, b: Block) -> ScalarExpr:
         if isinstance(node.this, exp.Star):
@@ -482,6 +548,12 @@ class ScalarPlanner:
     def _arith(self, fn: str, left: exp.Expr, right: exp.Expr, b: Block) -> ScalarExpr:
         le, re_ = self.scalar(left, b), self.scalar(right, b)
         lt, rt = typeof(le, b), typeof(re_, b)
+        if fn == "sub" and lt.scalar == T.JSONB and not lt.is_array:
+            return plan_jsonb_operator("-", (le, lt), (re_, rt))  # jsonb - key/index/keys
+        op = temporal_operator(fn, lt.scalar, rt.scalar)
+        if op is not None:
+            key, at, bt, res = op
+            return Call(key, (coerce(le, lt, at), coerce(re_, rt, bt)), res)
         at, bt, res = arith_type(fn, lt.scalar, rt.scalar)
         return Call(fn, (coerce(le, lt, at), coerce(re_, rt, bt)), res)
 
@@ -494,6 +566,9 @@ class ScalarPlanner:
     def compare_planned(fn: str, sym: str, le: ScalarExpr, re_: ScalarExpr,
                         schema: r.Schema) -> ScalarExpr:
         lt, rt = scalar_type(le, schema), scalar_type(re_, schema)
+        special = plan_compare(fn, sym, (le, lt), (re_, rt))  # arrays and jsonb
+        if special is not None:
+            return special
         t = comparable(lt.scalar, rt.scalar, sym)
         return Call(fn, (coerce(le, lt, t), coerce(re_, rt, t)), T.BOOL)
 
@@ -539,8 +614,12 @@ class ScalarPlanner:
         results.append(self.scalar(default, b) if default is not None
                        else Literal(None, T.UNKNOWN))
         schema = b.rel.schema
-        t = common_type([scalar_type(x, schema).scalar for x in results], "CASE")
-        res = [coerce(x, scalar_type(x, schema), t) for x in results]
+        unified = unify([(x, scalar_type(x, schema)) for x in results], "CASE")
+        if unified is not None:
+            res = unified[0]
+        else:
+            t = common_type([scalar_type(x, schema).scalar for x in results], "CASE")
+            res = [coerce(x, scalar_type(x, schema), t) for x in results]
         out = res[-1]
         for c, x in zip(reversed(conds), reversed(res[:-1]), strict=True):
             out = If(c, x, out)
@@ -549,8 +628,48 @@ class ScalarPlanner:
     def _variadic(self, fn: str, nodes: Sequence[exp.Expr], b: Block) -> ScalarExpr:
         args = [self.scalar(x, b) for x in nodes]
         schema = b.rel.schema
+        unified = unify([(x, scalar_type(x, schema)) for x in args], fn.upper())
+        if unified is not None:
+            exprs, ut = unified
+            return Call(fn, tuple(exprs), ut.scalar, ut.is_array)
         t = common_type([scalar_type(x, schema).scalar for x in args], fn.upper())
         return Call(fn, tuple(coerce(x, scalar_type(x, schema), t) for x in args), t)
+
+    def _concat(self, node: exp.DPipe, b: Block) -> ScalarExpr:
+        """``||``: arrays and jsonb by type, else text concatenation."""
+        le, re_ = self.scalar(node.this, b), self.scalar(node.expression, b)
+        lt, rt = typeof(le, b), typeof(re_, b)
+        special = plan_concat((le, lt), (re_, rt))
+        if special is not None:
+            return special
+        return Call("textcat", (coerce(le, lt, T.TEXT, explicit=lt.scalar not in TEXT_TYPES),
+                                coerce(re_, rt, T.TEXT, explicit=rt.scalar not in TEXT_TYPES)),
+                    T.TEXT)
+
+    def _subscript(self, node: exp.Bracket, b: Block) -> ScalarExpr:
+        """``a[i]``, ``a[i:j]`` (arrays, 1-based) and ``j['key']``/``j[0]`` (jsonb)."""
+        base = self.scalar(node.this, b)
+        if (isinstance(node.this, exp.Bracket) and isinstance(base, Call)
+                and base.func in ("array_subscript", "array_slice")):
+            # a[i][j] is one two-dimensional subscript in PostgreSQL.
+            raise errors.FeatureNotSupported("multi-dimensional arrays are not supported")
+        # sqlglot stores integer subscripts 0-based; shift them back as its generator does.
+        subs = apply_index_offset(node.this.copy(), [x.copy() for x in node.expressions],
+                                  1 - int(node.args.get("offset") or 0), dialect="postgres")
+        if len(subs) != 1:
+            raise errors.FeatureNotSupported("multi-dimensional subscripts are not supported")
+        sub = subs[0]
+
+        def part(x: exp.Expr | None) -> tuple[ScalarExpr, ColType] | None:
+            if x is None:
+                return None
+            e = self.scalar(x, b)
+            return e, typeof(e, b)
+
+        if isinstance(sub, exp.Slice):
+            return plan_subscript((base, typeof(base, b)), part(sub.this),
+                                  part(sub.expression), is_slice=True)
+        return plan_subscript((base, typeof(base, b)), part(sub))
 
     def _text(self, node: exp.Expr, b: Block) -> ScalarExpr:
         e = self.scalar(node, b)
@@ -572,9 +691,9 @@ class ScalarPlanner:
             name, args = mapper(node)
         if name == "mz_now" and not args:
             return Call("mz_now", (), T.MZ_TIMESTAMP)
-        if name == "date_trunc" and len(args) == 2:
-            unit = self.typed(args[0], b, T.TEXT)[0]
-            ts, t = self.typed(args[1], b)
-            return Call("date_trunc", (unit, coerce(ts, t, T.TIMESTAMP)), T.TIMESTAMP)
         planned = [self.scalar(a, b) for a in args]
-        return resolve(name, [(e, typeof(e, b)) for e in planned])
+        typed_args = [(e, typeof(e, b)) for e in planned]
+        special = CALL_PLANNERS.get(name)  # functions that need more than overloads
+        if special is not None:
+            return special(name, typed_args)
+        return resolve(name, typed_args)

@@ -124,6 +124,10 @@ def arith_type(op: str, a: ScalarType, b: ScalarType) -> tuple[ScalarType, Scala
         b = T.INTERVAL if a in (*TEMPORAL_LADDER, T.INTERVAL) and op in ("add", "sub") else a
     if a in NUMERIC_TYPES and b in NUMERIC_TYPES:
         t = common_type([a, b])
+        if op == "mod" and t in FLOAT_TYPES:
+            raise errors.UndefinedFunction(
+                f"operator does not exist: {t.type_name} % {t.type_name}",
+                hint="No operator matches the given name and argument types.")
         return t, t, t
     mz = T.MZ_TIMESTAMP
     if op in ("add", "sub") and mz in (a, b) and {a, b} <= {mz, *INT_TYPES}:

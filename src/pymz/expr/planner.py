@@ -12,6 +12,7 @@ mode (outer names resolve to typed NULL placeholders and are collected), then fo
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -21,6 +22,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from pymz import errors
 from pymz.expr import relation as r
+from pymz.expr import tablefuncs
 from pymz.expr.plan_scalar import find_aggs, find_windows, ident, typeof
 from pymz.expr.plan_scope import AggSlot, Block, GroupCtx, Item
 from pymz.expr.plan_subquery import (
@@ -59,9 +61,16 @@ def parse(sql: str) -> exp.Expr:
     return stmts[0]
 
 
-def plan(sql: str, catalog: Catalog) -> r.PlannedQuery:
-    """Plan one SELECT/VALUES/set-operation statement."""
-    return Planner(catalog).plan_statement(parse(sql))
+def plan(sql: str, catalog: Catalog, *, params: Sequence[Literal] = (),
+         now: dt.datetime | None = None) -> r.PlannedQuery:
+    """Plan one SELECT/VALUES/set-operation statement.
+
+    ``params`` are the values of ``$1``, ``$2``, ... (typed, or ``unknown`` text that takes
+    its type from the context, like a quoted literal). ``now`` (an aware datetime) plans
+    ``now()``/``current_timestamp``/``current_date``/``localtimestamp`` as constants: for
+    one-shot queries only; without it they are rejected, as a maintained plan cannot use
+    them."""
+    return Planner(catalog, params=params, now=now).plan_statement(parse(sql))
 
 
 def output_name(node: exp.Expr) -> str:
@@ -70,13 +79,13 @@ def output_name(node: exp.Expr) -> str:
         return node.alias
     if isinstance(node, exp.Column):
         return ident(node.this)
-    if isinstance(node, exp.Paren):
-        return output_name(node.this)
+    if isinstance(node, exp.Paren | exp.Bracket):
+        return output_name(node.this)  # a[1] is named after a, as in PostgreSQL
     if isinstance(node, exp.Cast):
         inner = output_name(node.this)
         if inner != "?column?" and not isinstance(node.this, exp.Literal):
             return inner
-        return node.to.sql("postgres").lower().split("(")[0]
+        return _cast_name(node.to)
     if isinstance(node, exp.Case):
         return "case"
     if isinstance(node, exp.Exists):
@@ -102,13 +111,35 @@ def output_name(node: exp.Expr) -> str:
     return "?column?"
 
 
+# PostgreSQL names a cast of a nameless expression after the type's internal name.
+_CAST_NAMES: dict[exp.DType, str] = {
+    exp.DataType.Type.INT: "int4", exp.DataType.Type.BIGINT: "int8",
+    exp.DataType.Type.SMALLINT: "int2", exp.DataType.Type.DOUBLE: "float8",
+    exp.DataType.Type.FLOAT: "float4", exp.DataType.Type.DECIMAL: "numeric",
+    exp.DataType.Type.BOOLEAN: "bool", exp.DataType.Type.CHAR: "bpchar",
+    exp.DataType.Type.VARCHAR: "varchar", exp.DataType.Type.TIMESTAMPTZ: "timestamptz",
+}
+
+
+def _cast_name(to: exp.Expr) -> str:
+    if isinstance(to, exp.DataType):
+        if to.this == exp.DataType.Type.ARRAY and to.expressions:
+            return _cast_name(to.expressions[0])
+        if to.this in _CAST_NAMES:
+            return _CAST_NAMES[to.this]
+    return to.sql("postgres").lower().split("(")[0]
+
+
 def _is_unit(rel: r.RelationExpr) -> bool:
     return rel == r.unit()
 
 
 class Planner(SubqueryPlanner, WindowPlanner):
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, *, params: Sequence[Literal] = (),
+                 now: dt.datetime | None = None) -> None:
         self.catalog = catalog
+        self.params = tuple(params)
+        self.now = now
         self.ctes: list[dict[str, tuple[r.RelationExpr, list[str]]]] = []
         self._lets = 0
         self._global_ids: set[str] = set()
@@ -418,7 +449,10 @@ class Planner(SubqueryPlanner, WindowPlanner):
             side = (join.side or "").upper() if join is not None else ""
             if join is not None and (join.args.get("method") or "").upper() == "NATURAL":
                 raise errors.FeatureNotSupported("NATURAL joins are not supported")
-            if isinstance(item, exp.Lateral):
+            if self._table_func(item, b, join):
+                if side:
+                    continue  # a LEFT JOIN: _table_func applied its condition
+            elif isinstance(item, exp.Lateral):
                 if side:
                     raise errors.FeatureNotSupported("outer joins with LATERAL")
                 alias = item.args.get("alias")
@@ -429,9 +463,6 @@ class Planner(SubqueryPlanner, WindowPlanner):
                     lw = b.width - len(alias.columns)
                     for i, c in enumerate(alias.columns):
                         b.items[lw + i] = replace(b.items[lw + i], name=ident(c))
-            elif self._table_func(item, b):
-                if side:
-                    raise errors.FeatureNotSupported("outer joins with table functions")
             else:
                 rel, items = self.from_item(item)
                 if side in ("LEFT", "RIGHT", "FULL"):
@@ -576,37 +607,43 @@ class Planner(SubqueryPlanner, WindowPlanner):
         schema = rel.schema
         return rel, [Item(table, n, ColType.of(c)) for n, c in zip(names, schema, strict=True)]
 
-    def _table_func(self, item: exp.Expr, b: Block) -> bool:
-        """Plan generate_series/unnest in FROM as a FlatMap on the block (they may refer to
-        earlier FROM items). False if ``item`` is not a table function."""
-        alias = item.args.get("alias")
-        fn = item.this if isinstance(item, exp.Table) else item
-        if isinstance(fn, exp.ExplodingGenerateSeries | exp.GenerateSeries):
-            nodes = [fn.args.get("start"), fn.args.get("end"), fn.args.get("step")]
-            name = "generate_series"
-        elif isinstance(fn, exp.Anonymous) and str(fn.name).lower() == "generate_series":
-            nodes, name = list(fn.expressions), "generate_series"
-        elif isinstance(fn, exp.Unnest):
-            nodes, name = list(fn.expressions), "unnest"
-        else:
+    def _table_func(self, item: exp.Expr, b: Block, join: exp.Join | None = None) -> bool:
+        """Plan a table function in FROM (the registry is :mod:`pymz.expr.tablefuncs`) as a
+        FlatMap on the block: its arguments may refer to earlier FROM items. For a LEFT JOIN
+        the join condition is applied here, and the block's rows without a match are kept,
+        NULL-padded. False if ``item`` is not a table function."""
+        call = tablefuncs.table_call(item)
+        if call is None:
             return False
-        args = [self.scalar(n, b) for n in nodes if n is not None]
-        if name == "generate_series":
-            types = [typeof(a, b).scalar for a in args]
-            t = T.INT8 if T.INT8 in types else T.INT4
-            args = [coerce(a, typeof(a, b), t) for a in args]
-            col = ColType(t, False)
-        else:
-            if len(args) != 1 or not typeof(args[0], b).is_array:
-                raise errors.FeatureNotSupported("unnest takes exactly one array")
-            col = ColType(typeof(args[0], b).scalar, True)
-        cname = name
-        table = name
-        if alias is not None:
-            table = ident(alias.this) if alias.this else name
-            cname = ident(alias.columns[0]) if alias.columns else table
-        b.rel = r.FlatMap(b.rel, name, tuple(args), (col.column(cname),))
-        b.items.append(Item(table, cname, col))
+        side = (join.side or "").upper() if join is not None else ""
+        if side in ("RIGHT", "FULL"):
+            raise errors.FeatureNotSupported(f"{side} joins with table functions")
+        planned = [self.scalar(n, b) for n in call.args]
+        args, cols = tablefuncs.plan(call.name, [(e, typeof(e, b)) for e in planned])
+        table, names = tablefuncs.output_names(call, cols, ident)
+        if call.ordinality:
+            cols = (*cols, Column("ordinality", T.INT8, nullable=False))
+        on = join.args.get("on") if join is not None else None
+        # LEFT JOIN ... ON true: the FlatMap itself adds the NULL row (no join needed).
+        on_true = side == "LEFT" and isinstance(on, exp.Boolean) and bool(on.this)
+        cols = tuple(Column(n, c.type, c.nullable or on_true, c.is_array)
+                     for n, c in zip(names, cols, strict=True))
+        left, lw = b.rel, b.width
+        wrap: Wrap = lambda x: x  # noqa: E731
+        if side == "LEFT" and not on_true:
+            left, wrap = self.bind(left)
+        func = tablefuncs.OUTER + call.name if on_true else call.name
+        b.rel = r.FlatMap(left, func, args, cols)
+        b.items += [Item(table, c.name, ColType.of(c)) for c in cols]
+        if side == "LEFT" and not on_true:
+            assert join is not None
+            self._join_condition(b, join, lw)
+            inner, wrap_inner = self.bind(b.rel)
+            n = len(left.schema)
+            missing = r.Map(self._unmatched(left, inner, 0, n), nulls(cols))
+            b.rel = wrap(wrap_inner(r.Union((inner, missing))))
+            schema = b.rel.schema
+            b.items = [replace(it, type=ColType.of(schema[i])) for i, it in enumerate(b.items)]
         return True
 
     # --- set operations and VALUES --------------------------------------------------------

@@ -44,7 +44,9 @@ class Aggregate:
     """An aggregate over ``expr``; ``extra`` holds string_agg's separator (jsonb_object_agg's
     value), then the ORDER BY keys of an ordered aggregate: ``order_by[i].column`` indexes
     ``extra``. count(*) is ``count`` over the literal ``true``. NULL inputs are ignored
-    except by jsonb_agg and array_agg (and jsonb_object_agg's values), as in PostgreSQL."""
+    except by jsonb_agg and array_agg (and jsonb_object_agg's values), as in PostgreSQL.
+    jsonb_agg's ``expr`` and jsonb_object_agg's value are jsonb (the planner wraps them in
+    ``to_jsonb``), so the aggregate only assembles JSON text."""
 
     func: str
     expr: ScalarExpr
@@ -147,12 +149,10 @@ class Project:
         return tuple(s[i] for i in self.outputs)
 
 
-TABLE_FUNCS = ("generate_series", "unnest")
-
-
 @dataclass(frozen=True)
 class FlatMap:
-    """Append the rows of a table function of each input row (generate_series, unnest)."""
+    """Append the rows of table function ``func`` of each input row (the registry is
+    :mod:`pymz.expr.tablefuncs`; ``columns`` may end with a WITH ORDINALITY column)."""
 
     input: RelationExpr
     func: str

@@ -201,7 +201,7 @@ def canonical_json(value: object) -> str:
         return "[" + ", ".join(canonical_json(x) for x in value) + "]"
     if isinstance(value, Decimal):
         # JSON numbers keep their exact text (jsonb prints 2.50 as 2.50).
-        return "0" if value.is_zero() else format(value, "f")
+        return format(value.copy_abs() if value.is_zero() else value, "f")
     return json.dumps(value, ensure_ascii=False)
 
 

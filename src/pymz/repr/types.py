@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import functools
 from dataclasses import dataclass
 
 
@@ -75,13 +76,34 @@ class Column:
         return -1 if self.is_array else self.type.typlen
 
 
-@dataclass(frozen=True)
+@functools.total_ordering
+@dataclass(frozen=True, eq=False)
 class Interval:
-    """A PostgreSQL interval: months, days and microseconds are kept apart, as in PostgreSQL."""
+    """A PostgreSQL interval: months, days and microseconds are kept apart, as in PostgreSQL.
+
+    Comparison, like PostgreSQL's, is by the span with a month of 30 days and a day of 24
+    hours: ``1 mon = 30 days`` is true (the fields still print as given), and equal
+    intervals hash alike (GROUP BY, DISTINCT and joins treat them as one value)."""
 
     months: int = 0
     days: int = 0
     microseconds: int = 0
+
+    def span(self) -> int:
+        return (self.months * 30 + self.days) * 86_400_000_000 + self.microseconds
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Interval):
+            return NotImplemented
+        return self.span() == other.span()
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Interval):
+            return NotImplemented
+        return self.span() < other.span()
+
+    def __hash__(self) -> int:
+        return hash(self.span())
 
 
 # Python value conventions per type (used by pgwire codecs and the engines):

@@ -69,6 +69,10 @@ def sort_entry(row: Row, order: tuple[Order, ...]) -> Entry:
         if v is None:
             nulls_last = o.nulls_last if o.nulls_last is not None else not o.desc
             parts += (1 if nulls_last else -1, 0)
+        elif isinstance(v, tuple):
+            # Arrays: NULL elements do not compare with values; rank them last.
+            key = tuple((1, 0) if x is None else (0, x) for x in v)
+            parts += (0, _Rev(key) if o.desc else key)
         elif not o.desc:
             parts += (0, v)
         elif isinstance(v, _NEGATABLE):

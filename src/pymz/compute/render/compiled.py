@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,7 +78,7 @@ class CompiledDataflow:
     """
 
     def __init__(self, expr: RelationExpr, inputs: Mapping[str, Schema], *, as_of: int = 0,
-                 name: str = "dataflow") -> None:
+                 name: str = "dataflow", now: int | None = None) -> None:
         self.expr = expr
         self.as_of = as_of
         self.schemas = dict(inputs)
@@ -88,7 +88,7 @@ class CompiledDataflow:
             inp = Input(self.df, len(schema))
             inp.advance_to(as_of)
             self.inputs[gid] = inp
-        self.output = Output(render(self.df, expr, self.inputs, as_of=as_of))
+        self.output = Output(render(self.df, expr, self.inputs, as_of=as_of, now=now))
         self.array_cols = [i for i, c in enumerate(expr.schema) if c.is_array]
 
     def push(self, gid: str, updates: Iterable[tuple[Sequence[Any], int, int]]) -> None:
@@ -116,9 +116,10 @@ class CompiledDataflow:
     def close(self, gid: str) -> None:
         self._input(gid).close()
 
-    def step(self) -> None:
-        """Run the dataflow until nothing moves."""
-        self.df.run()
+    def step(self, stop: Callable[[], None] | None = None) -> None:
+        """Run the dataflow until nothing moves (``stop`` is asked between operators, and
+        raises to abandon the computation, e.g. a canceled query)."""
+        self.df.run(stop=stop)
 
     @property
     def frontier(self) -> int:

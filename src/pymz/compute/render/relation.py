@@ -44,6 +44,7 @@ from pymz.compute.render.scalar import (
     take_cols,
 )
 from pymz.expr import relation as r
+from pymz.expr import tablefuncs
 from pymz.expr.evaluate import Env, window_partition
 from pymz.expr.scalar import Call, ScalarExpr, children
 
@@ -51,10 +52,11 @@ Member = tuple[int, int]  # (input, column)
 
 
 def render(df: Dataflow, expr: r.RelationExpr, imports: Mapping[str, Operator], *,
-           as_of: int = 0) -> Operator:
+           as_of: int = 0, now: int | None = None) -> Operator:
     """Build operators computing ``expr`` in ``df``; ``imports`` maps Get ids to streams
-    (whose arity must match the Get's schema). Constants appear at time ``as_of``."""
-    return Renderer(df, imports, as_of=as_of).render(expr)
+    (whose arity must match the Get's schema). Constants appear at time ``as_of``. ``now``
+    renders a one-shot computation: ``mz_now()`` is that constant wherever it appears."""
+    return Renderer(df, imports, as_of=as_of, now=now).render(expr)
 
 
 def uses_mz_now(e: ScalarExpr) -> bool:
@@ -66,11 +68,17 @@ def uses_mz_now(e: ScalarExpr) -> bool:
 class Renderer:
     """Rendering state: Let bindings in scope and the shared arrangements."""
 
-    def __init__(self, df: Dataflow, imports: Mapping[str, Operator], *, as_of: int = 0
-                 ) -> None:
+    def __init__(self, df: Dataflow, imports: Mapping[str, Operator], *, as_of: int = 0,
+                 now: int | None = None) -> None:
         self.df = df
         self.bindings: dict[str, Operator] = dict(imports)
         self.as_of = as_of
+        # One-shot rendering: mz_now() is this constant (no temporal filters needed).
+        self.now_fn: Fn | None = None
+        if now is not None:
+            def now_fn(cols: Cols, n: int) -> npt.NDArray[np.int64]:
+                return np.full(n, now, dtype=np.int64)
+            self.now_fn = now_fn
         self.arrangements: dict[tuple[int, tuple[int, ...]], Arrange] = {}
 
     def arrange(self, op: Operator, key: Sequence[int]) -> Arrange:
@@ -155,10 +163,10 @@ class Renderer:
     def _map(self, e: r.Map) -> Operator:
         inp = self.render(e.input)
         for s in e.scalars:
-            if uses_mz_now(s):
+            if uses_mz_now(s) and self.now_fn is None:
                 raise errors.FeatureNotSupported(
                     "mz_now() is only supported in temporal filters (WHERE mz_now() <op> expr)")
-        fns = [compile_scalar(s) for s in e.scalars]
+        fns = [compile_scalar(s, self.now_fn) for s in e.scalars]
 
         def fn(cols: Cols, n: int) -> list[Any]:
             out = list(cols)
@@ -171,20 +179,21 @@ class Renderer:
     def _filter(self, e: r.Filter) -> Operator:
         e = lift_equalities(e)
         inp = self.render(e.input)
-        plain = [p for p in e.predicates if not uses_mz_now(p)]
-        temporal = [p for p in e.predicates if uses_mz_now(p)]
+        one_shot = self.now_fn is not None
+        plain = [p for p in e.predicates if one_shot or not uses_mz_now(p)]
+        temporal = [p for p in e.predicates if not one_shot and uses_mz_now(p)]
         out = inp
         if plain:
-            out = FilterN(out, predicate([compile_scalar(p) for p in plain]))
+            out = FilterN(out, predicate([compile_scalar(p, self.now_fn) for p in plain]))
         if temporal:
             out = temporal_filter(out, temporal)
         return out
 
     def _flat_map(self, e: r.FlatMap) -> Operator:
         inp = self.render(e.input)
-        args = [compile_scalar(a) for a in e.args]
+        args = [compile_scalar(a, self.now_fn) for a in e.args]
         func, width = e.func, len(e.columns)
-        if func not in r.TABLE_FUNCS:
+        if not tablefuncs.known(func):
             raise errors.UndefinedFunction(f"function {func} does not exist")
 
         def fn(cols: Cols, n: int) -> tuple[npt.NDArray[Any], list[Any]]:
@@ -192,7 +201,7 @@ class Renderer:
             idx: list[int] = []
             new: list[list[Any]] = [[] for _ in range(width)]
             for i, row in enumerate(zip(*vals, strict=True)):
-                for extra in table_func(func, list(row)):
+                for extra in tablefuncs.expand(func, row, width):
                     idx.append(i)
                     for j in range(width):
                         new[j].append(extra[j])
@@ -296,21 +305,6 @@ def predicate(preds: list[Fn]) -> Fn:
         m[idx] = True
         return m
     return run
-
-
-def table_func(func: str, args: list[Any]) -> list[tuple[Any, ...]]:
-    """Rows of a table function (as the reference evaluator)."""
-    if any(a is None for a in args):
-        return []
-    if func == "generate_series":
-        start, stop = int(args[0]), int(args[1])
-        step = int(args[2]) if len(args) > 2 else 1
-        if step == 0:
-            raise errors.InvalidParameterValue("step size cannot equal zero")
-        return [(v,) for v in range(start, stop + (1 if step > 0 else -1), step)]
-    if func == "unnest":
-        return [(v,) for v in args[0]]
-    raise errors.UndefinedFunction(f"function {func} does not exist")
 
 
 # -- temporal filters ----------------------------------------------------------------------
