@@ -61,6 +61,10 @@ class UndefinedFunction(PymzError):
     sqlstate = "42883"
 
 
+class UnknownFunction(UndefinedFunction):
+    """No function of that name exists at all (not merely none for those argument types)."""
+
+
 class UndefinedParameter(PymzError):
     sqlstate = "42P02"
 

@@ -64,7 +64,8 @@ TYPED_ROW: list[tuple[Column, object, str]] = [
     (Column("i8", ScalarType.INT8), -9223372036854775808, "-9223372036854775808"),
     (Column("f4", ScalarType.FLOAT4), 1.5, "1.5"),
     (Column("f8", ScalarType.FLOAT8), 0.1, "0.1"),
-    (Column("n", ScalarType.NUMERIC), Decimal("-12345.6780"), "-12345.6780"),
+    # Numerics print without trailing fractional zeros (Materialize), whatever the scale.
+    (Column("n", ScalarType.NUMERIC), Decimal("-12345.6780"), "-12345.678"),
     (Column("t", ScalarType.TEXT), "héllo", "héllo"),
     (Column("by", ScalarType.BYTEA), b"\x00\xff", "\\x00ff"),
     (Column("d", ScalarType.DATE), dt.date(2024, 2, 29), "2024-02-29"),

@@ -8,10 +8,11 @@ timestamp). Either way a SELECT gives the same answer, with the same types and t
 errors, as a materialized view or an index of the same query.
 
 Queries this planner does not take (``None``): ones reading system catalog relations
-(``mz_catalog``, ``pg_catalog``, ...), and ones using syntax or functions the engine does not
-support yet; those run on the SQL snapshot executor (:mod:`pymz.sqlexec`, DuckDB), as every
-query did before. Genuine errors (unknown column, type mismatch, division by zero while
-folding constants, ...) are raised, not handed over.
+(``mz_catalog``, ``pg_catalog``, ...), and ones using syntax, or a function name, the engine
+does not know at all (``version()``, ``pg_typeof``, ...); those run on the SQL snapshot
+executor (:mod:`pymz.sqlexec`, DuckDB), as every query did before. Genuine errors (unknown
+column, no operator or overload for the argument types, division by zero while folding
+constants, ...) are raised, not handed over: another engine would give another answer.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from pymz.errors import (
     FeatureNotSupported,
     InvalidSchemaName,
     SqlSyntaxError,
-    UndefinedFunction,
     UndefinedObject,
     UndefinedTable,
+    UnknownFunction,
 )
 from pymz.repr import Column, ScalarType
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 # What makes a query go to the SQL snapshot executor instead (it may know the relation,
 # the function or the syntax); any other planning error is the query's error.
-_HAND_OVER = (FeatureNotSupported, UndefinedFunction, UndefinedTable, UndefinedObject,
+_HAND_OVER = (FeatureNotSupported, UnknownFunction, UndefinedTable, UndefinedObject,
               InvalidSchemaName, SqlSyntaxError)
 
 

@@ -79,6 +79,20 @@ def _whole_relation(sql: str) -> tuple[str, ...] | None:
     return tuple(p for p in (table.catalog, table.db, table.name) if p)
 
 
+@functools.lru_cache(maxsize=512)
+def _parameter_count(sql: str) -> int:
+    """The highest ``$n`` the query uses (0 when it has none or does not parse)."""
+    if "$" not in sql:
+        return 0
+    try:
+        tree = sqlglot.parse_one(sql, read="postgres")
+    except sqlglot.errors.SqlglotError:
+        return 0
+    numbers = [int(str(p.this.this)) for p in tree.find_all(exp.Parameter)
+               if isinstance(p.this, exp.Literal) and str(p.this.this).isdigit()]
+    return max(numbers, default=0)
+
+
 def _parse_duration_s(text: str) -> float | None:
     value = text.strip().lower()
     for suffix, scale in (("ms", 0.001), ("min", 60.0), ("s", 1.0), ("h", 3600.0)):
@@ -181,12 +195,14 @@ class QueryRunner:
                           param_oids: Sequence[int]) -> tuple[int, ...]:
         """Parameter types: as declared, else as the SQL snapshot executor infers them from
         the context (text when it cannot)."""
-        if all(param_oids):
+        used = _parameter_count(sql)
+        if len(param_oids) >= used and all(param_oids):
             return tuple(param_oids)
         try:
             shape = await self._describe_snapshot(session, sql, param_oids)
         except PymzError:
-            return tuple(oid or ScalarType.TEXT.oid for oid in param_oids)
+            given = [oid or ScalarType.TEXT.oid for oid in param_oids]
+            return tuple(given + [ScalarType.TEXT.oid] * (used - len(given)))
         return shape.param_oids
 
     async def _one_shot(self, session: Session, sql: str, param_oids: Sequence[int],
@@ -319,7 +335,10 @@ class QueryRunner:
         finally:
             if not session.in_explicit_transaction:
                 session.read_ts = None
-        self._count("index" if from_index else "snapshot")
+        if any(i.lookup is not None for i in imports):
+            self._count("index_lookup")
+        else:
+            self._count("index" if from_index else "snapshot")
         return QueryRows(one.columns, rows)
 
     def _indexes_on(self, cluster_id: str) -> dict[str, Index]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from pymz.adapter.tables import DescribeQuery, TableSequencer
+from pymz.adapter.tables import DescribeQuery, TableSequencer, quote_ident
 from pymz.catalog import Catalog, MaterializedView, Secret, Table, TableColumn, View
 from pymz.errors import (
     DependentObjectsStillExist,
@@ -75,6 +75,63 @@ def _cte_names(tree: exp.Expr) -> set[str]:
     return {cte.alias for cte in tree.find_all(exp.CTE)}
 
 
+def _name_span(sql: str, table: exp.Table) -> tuple[int, int] | None:
+    """The [start, end) offsets of a table reference's (qualified) name in ``sql``."""
+    idents = [table.args.get(k) for k in ("catalog", "db", "this")]
+    metas = [i.meta for i in idents if isinstance(i, exp.Identifier)]
+    if not metas or any("start" not in m or "end" not in m for m in metas):
+        return None
+    start, end = min(m["start"] for m in metas), metas[-1]["end"] + 1
+    return (start, end) if 0 <= start < end <= len(sql) else None
+
+
+def _subquery_edit(sql: str, table: exp.Table, inner: str, view: View
+                   ) -> tuple[int, int, str] | None:
+    """The edit replacing a view reference by its query: ``(query) AS alias(columns)``,
+    keeping an alias (and its column list) the user gave."""
+    span = _name_span(sql, table)
+    if span is None:
+        return None
+    columns = "(" + ", ".join(quote_ident(c.name) for c in view.columns) + ")"
+    alias = table.args.get("alias")
+    if alias is None or not isinstance(alias.this, exp.Identifier):
+        return (*span, f"({inner}) AS {quote_ident(view.name)}{columns}")
+    if alias.columns:
+        return (*span, f"({inner})")
+    meta = alias.this.meta
+    if "end" not in meta:
+        return None
+    # `v AS a` becomes `(query) AS a(columns)`: the columns go after the alias.
+    end = meta["end"] + 1
+    return (span[0], end, f"({inner}){sql[span[1]:end]}{columns}")
+
+
+def _splice(sql: str, edits: list[tuple[int, int, str]]) -> str:
+    """``sql`` with each [start, end) range replaced (ranges do not overlap)."""
+    for start, end, text in sorted(edits, reverse=True):
+        sql = sql[:start] + text + sql[end:]
+    return sql
+
+
+def _qualify_by_printing(tree: exp.Expr, session: Session, resolver: ItemResolver,
+                         ctes: set[str]) -> tuple[str, tuple[str, ...]]:
+    """:meth:`Views.qualify` for a tree whose name positions are unknown: re-printed."""
+    deps: list[str] = []
+    for table in list(tree.find_all(exp.Table)):
+        parts = _parts(table)
+        if len(parts) == 1 and parts[0] in ctes:
+            continue
+        found = resolver.resolve(session, parts)
+        if found is None:
+            continue
+        item, schema = found
+        table.set("db", exp.to_identifier(schema))
+        table.set("catalog", None)
+        if item.id not in deps:
+            deps.append(item.id)
+    return tree.sql(dialect="postgres"), tuple(deps)
+
+
 def _parse(sql: str) -> exp.Expr | None:
     try:
         return sqlglot.parse_one(sql, read="postgres")
@@ -88,12 +145,17 @@ class Views:
         self.resolver = ItemResolver(catalog)
 
     def qualify(self, session: Session, sql: str) -> tuple[str, tuple[str, ...]]:
-        """``sql`` with user relations qualified by schema, and the ids it reads."""
+        """``sql`` with user relations qualified by schema, and the ids it reads.
+
+        Only the relation names are rewritten, in place: the rest of the text stays as the
+        user wrote it (re-printing the whole query through sqlglot would lose what it cannot
+        print, e.g. regexp flags)."""
         tree = _parse(sql)
         if tree is None:
             return sql, ()
         ctes = _cte_names(tree)
         deps: list[str] = []
+        edits: list[tuple[int, int, str]] = []
         for table in list(tree.find_all(exp.Table)):
             parts = _parts(table)
             if len(parts) == 1 and parts[0] in ctes:
@@ -102,11 +164,13 @@ class Views:
             if found is None:
                 continue
             item, schema = found
-            table.set("db", exp.to_identifier(schema))
-            table.set("catalog", None)
+            span = _name_span(sql, table)
+            if span is None:
+                return _qualify_by_printing(tree, session, self.resolver, ctes)
+            edits.append((*span, f"{quote_ident(schema)}.{quote_ident(item.name)}"))
             if item.id not in deps:
                 deps.append(item.id)
-        return tree.sql(dialect="postgres"), tuple(deps)
+        return _splice(sql, edits), tuple(deps)
 
     def expand_in_database(self, database_id: str | None, sql: str) -> str:
         """:meth:`expand` for stored (schema-qualified) definitions."""
@@ -129,7 +193,7 @@ class Views:
         if tree is None:
             return sql
         ctes = _cte_names(tree)
-        changed = False
+        edits: list[tuple[int, int, str]] = []
         for table in list(tree.find_all(exp.Table)):
             parts = _parts(table)
             if len(parts) == 1 and parts[0] in ctes:
@@ -138,15 +202,12 @@ class Views:
             if found is None or not isinstance(found[0], View) or found[0].id in keep:
                 continue
             view = found[0]
-            inner = _parse(self._expand(resolve, view.sql, depth + 1, keep))
-            if inner is None:
-                raise InternalError(f"stored definition of view {view.name} does not parse")
-            alias = table.alias or view.name
-            table.replace(exp.Subquery(this=inner, alias=exp.TableAlias(
-                this=exp.to_identifier(alias),
-                columns=[exp.to_identifier(c.name) for c in view.columns])))
-            changed = True
-        return tree.sql(dialect="postgres") if changed else sql
+            inner = self._expand(resolve, view.sql, depth + 1, keep)
+            edit = _subquery_edit(sql, table, inner, view)
+            if edit is None:
+                raise InternalError(f"cannot locate the reference to view {view.name}")
+            edits.append(edit)
+        return _splice(sql, edits)
 
     def dependents(self, ids: Iterable[str]) -> list[View]:
         """Views that read any of ``ids``, directly or through other views."""

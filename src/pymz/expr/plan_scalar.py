@@ -684,7 +684,7 @@ class ScalarPlanner:
             mapper = NODES.get(type(node))
             if mapper is None:
                 if isinstance(node, exp.Func):
-                    raise errors.UndefinedFunction(
+                    raise errors.UnknownFunction(
                         f"function {node.sql_name().lower()} does not exist")
                 raise errors.FeatureNotSupported(
                     f"expression not supported: {node.sql('postgres')}")

@@ -23,6 +23,7 @@ from sqlglot.errors import ParseError, TokenError
 from pymz import errors
 from pymz.expr import relation as r
 from pymz.expr import tablefuncs
+from pymz.expr.library.arrays_plan import unify
 from pymz.expr.plan_scalar import find_aggs, find_windows, ident, typeof
 from pymz.expr.plan_scope import AggSlot, Block, GroupCtx, Item
 from pymz.expr.plan_subquery import (
@@ -684,7 +685,8 @@ class Planner(SubqueryPlanner, WindowPlanner):
         schema = rel.schema
         if all(schema[k + i].type == t for i, t in enumerate(types)):
             return rel
-        exprs = tuple(coerce(ColumnRef(k + i), ColType.of(schema[k + i]), t)
+        exprs = tuple(ColumnRef(k + i) if schema[k + i].type == t else
+                      coerce(ColumnRef(k + i), ColType.of(schema[k + i]), t)
                       for i, t in enumerate(types))
         n = len(schema)
         return r.Project(r.Map(rel, exprs), (*range(k), *range(n, n + len(types))))
@@ -700,17 +702,30 @@ class Planner(SubqueryPlanner, WindowPlanner):
         width = len(rows[0][1])
         if any(len(cells) != width for _, cells in rows):
             raise errors.SqlSyntaxError("VALUES lists must all be the same length")
-        types = [common_type([scalar_type(cells[i], b.rel.schema).scalar for b, cells in rows],
-                             "VALUES") for i in range(width)]
         names = [f"column{i + 1}" for i in range(width)]
-        coerced = [(b, [coerce(c, scalar_type(c, b.rel.schema), t)
-                        for c, t in zip(cells, types, strict=True)]) for b, cells in rows]
+        types: list[ScalarType] = []
+        arrays: list[bool] = []
+        columns: list[list[ScalarExpr]] = []
+        for i in range(width):
+            items = [(cells[i], scalar_type(cells[i], b.rel.schema)) for b, cells in rows]
+            unified = unify(items, "VALUES")  # arrays and jsonb have their own rules
+            if unified is not None:
+                columns.append(unified[0])
+                types.append(unified[1].scalar)
+                arrays.append(unified[1].is_array)
+                continue
+            t = common_type([ct.scalar for _, ct in items], "VALUES")
+            columns.append([coerce(c, ct, t) for c, ct in items])
+            types.append(t)
+            arrays.append(False)
+        coerced = [(b, [columns[i][j] for i in range(width)])
+                   for j, (b, _) in enumerate(rows)]
         if k == 0 and all(isinstance(c, Literal) and _is_unit(b.rel)
                           for b, cells in coerced for c in cells):
             nullable = [any(cells[i].value is None for _, cells in coerced  # type: ignore[union-attr]
                             ) for i in range(width)]
-            schema = tuple(Column(n, t, nl) for n, t, nl in zip(names, types, nullable,
-                                                                 strict=True))
+            schema = tuple(Column(n, t, nl, a) for n, t, nl, a in zip(names, types, nullable,
+                                                                       arrays, strict=True))
             data = tuple((tuple(c.value for c in cells), 1)  # type: ignore[union-attr]
                          for _, cells in coerced)
             return QueryPlan(r.Constant(data, schema), 0, list(range(width)), names)

@@ -232,7 +232,9 @@ def resolve(name: str, args: Sequence[tuple[ScalarExpr, ColType]]) -> Call:
     overloads = FUNCTIONS.get(name)
     types = [t for _, t in args]
     if not overloads:
-        raise errors.UndefinedFunction(f"function {name}({_type_list(types)}) does not exist")
+        raise errors.UnknownFunction(f"function {name}({_type_list(types)}) does not exist",
+                                     hint="No function matches the given name and argument "
+                                     "types. You might need to add explicit type casts.")
     matches = [m for m in (_match(ov, types) for ov in overloads) if m is not None]
     if not matches:
         raise errors.UndefinedFunction(
