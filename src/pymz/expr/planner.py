@@ -23,6 +23,7 @@ from sqlglot.errors import ParseError, TokenError
 from pymz import errors
 from pymz.expr import relation as r
 from pymz.expr import tablefuncs
+from pymz.expr.dialect import Pymz
 from pymz.expr.library.arrays_plan import unify
 from pymz.expr.plan_scalar import find_aggs, find_windows, ident, typeof
 from pymz.expr.plan_scope import AggSlot, Block, GroupCtx, Item
@@ -54,7 +55,7 @@ Catalog = Callable[[tuple[str, ...]], tuple[str, Sequence[Column]] | None]
 
 def parse(sql: str) -> exp.Expr:
     try:
-        stmts = [s for s in sqlglot.parse(sql, read="postgres") if s is not None]
+        stmts = [s for s in sqlglot.parse(sql, read=Pymz) if s is not None]
     except (ParseError, TokenError) as e:
         raise errors.SqlSyntaxError(f"syntax error: {str(e).splitlines()[0]}") from None
     if len(stmts) != 1:

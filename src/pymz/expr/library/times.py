@@ -18,9 +18,8 @@ tells the planner which of these implements ``interval * number``, ``time + inte
 sqlglot rewrites some PostgreSQL calls into its own nodes and loses information on the way
 (``date_part`` becomes ``extract``, ``to_char``'s format is translated to strftime,
 ``date_bin``'s origin becomes a unit, a column as ``date_trunc`` unit becomes a name, and
-``INTERVAL '1 day ago'`` becomes ``INTERVAL '1' DAY``), so importing this module makes
-sqlglot's PostgreSQL dialect parse those as written (a process-wide change of that dialect,
-limited to these calls and interval literals).
+``INTERVAL '1 day ago'`` becomes ``INTERVAL '1' DAY``), so the planner parses with its own
+dialect (:mod:`pymz.expr.dialect`), which keeps those as written.
 
 The current time: ``age(x)`` is read as ``age(current_date, x)``, so like ``now()`` and
 ``current_date`` it is a constant in one-shot queries (planned with ``now``) and refused
@@ -33,13 +32,10 @@ The current time: ``age(x)`` is read as ``age(current_date, x)``, so like ``now(
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
 
 from sqlglot import exp
-from sqlglot.dialects.postgres import Postgres
 
 from pymz import errors
 from pymz.expr.funcs import TEMPORAL_CASTS, Impl
@@ -80,43 +76,6 @@ def define(names: str, signature: str, impl: Impl | str, *, key: str | None = No
                **funcdef)
 
 
-# --- sqlglot: keep these calls as written -----------------------------------------------------
-
-# sqlglot turns INTERVAL '<n> <unit> ...' into INTERVAL '<n>' <unit> when it finds one
-# "<n> <unit>" in the text, dropping the rest ('-1 day -02:00', '1 day ago', 'P1D').
-_ONE_UNIT = re.compile(r"\s*-?[0-9]+(?:\.[0-9]+)?\s*[a-zA-Z]+\s*")
-_interval_span = Postgres.Parser._parse_interval_span
-
-
-def _whole_interval_span(self: Any, this: exp.Expr,
-                         parse_function_unit: bool = True) -> exp.Interval:
-    if (this.is_string and not _ONE_UNIT.fullmatch(this.name)
-            and len(exp.INTERVAL_STRING_RE.findall(this.name)) == 1):
-        iv = _interval_span(self, exp.Literal.string("x"), parse_function_unit)
-        iv.set("this", this)
-        return iv
-    return _interval_span(self, this, parse_function_unit)
-
-
-def _age_call(args: list[exp.Expr]) -> exp.Expr:
-    # age(x) is age(current_date, x): a constant in one-shot queries, refused in maintained
-    # plans, like current_date itself.
-    if len(args) == 1:
-        args = [exp.CurrentDate(), *args]
-    return exp.Anonymous(this="age", expressions=args)
-
-
-def _keep_postgres_calls() -> None:
-    parser = Postgres.Parser
-    for name in ("DATE_TRUNC", "DATE_BIN", "TO_CHAR", "TO_DATE", "TO_TIMESTAMP", "MAKE_TIME",
-                 "MAKE_TIMESTAMP"):
-        parser.FUNCTIONS.pop(name, None)
-    parser.FUNCTION_PARSERS.pop("DATE_PART", None)
-    parser.FUNCTIONS["AGE"] = _age_call
-    parser._parse_interval_span = _whole_interval_span  # type: ignore[method-assign]
-
-
-_keep_postgres_calls()
 
 
 def _extract_node(n: exp.Expr) -> tuple[str, list[exp.Expr]]:
