@@ -122,6 +122,7 @@ class QueryRunner:
         self.engine = IntrospectionEngine()
         self.views = Views(catalog)
         self._one_shots = OneShotPlanner(self.views)
+        self._param_cache: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._relations_cache: dict[object, list[RelationSnapshot]] = {}
 
     # --- relations -------------------------------------------------------------------
@@ -198,12 +199,23 @@ class QueryRunner:
         used = _parameter_count(sql)
         if len(param_oids) >= used and all(param_oids):
             return tuple(param_oids)
+        # Inference depends on the text, the declared types and the relations' columns (the
+        # catalog version) as the session resolves them; executions of a prepared statement
+        # repeat it, so it is remembered.
+        key = (sql, tuple(param_oids), self._catalog.version, session.vars.get("search_path"),
+               session.vars.get("database"))
+        cached = self._param_cache.get(key)
+        if cached is not None:
+            return cached
         try:
-            shape = await self._describe_snapshot(session, sql, param_oids)
+            oids = (await self._describe_snapshot(session, sql, param_oids)).param_oids
         except PymzError:
             given = [oid or ScalarType.TEXT.oid for oid in param_oids]
-            return tuple(given + [ScalarType.TEXT.oid] * (used - len(given)))
-        return shape.param_oids
+            oids = tuple(given + [ScalarType.TEXT.oid] * (used - len(given)))
+        if len(self._param_cache) >= 256:
+            self._param_cache.pop(next(iter(self._param_cache)))
+        self._param_cache[key] = oids
+        return oids
 
     async def _one_shot(self, session: Session, sql: str, param_oids: Sequence[int],
                         params: Sequence[object | None] | None) -> OneShot | None:

@@ -23,9 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pymz.compute.dataflow import Batch
 from pymz.compute.dataflow.graph import error_for
 from pymz.compute.notify import ShardNotifier
-from pymz.compute.oneshot import run_once
+from pymz.compute.oneshot import input_batch, run_once
 from pymz.compute_client.errors_shard import ERROR_COLUMNS
 from pymz.compute_client.peek_plan import (
     Row,
@@ -106,6 +107,9 @@ class SnapshotPeekExecutor:
         self._pool_cond: asyncio.Condition | None = None
         self._closed = False
         self._rows: OrderedDict[str, _CachedRows] = OrderedDict()
+        # Columnar forms of cached snapshots, for one-shot peeks: shard -> ((shard,
+        # version), batch).
+        self._batches: OrderedDict[str, tuple[tuple[str, int | None], Batch]] = OrderedDict()
         # Negative, so they never equal a version environmentd put on an inline relation.
         self._versions = itertools.count(-1, -1)
 
@@ -137,21 +141,34 @@ class SnapshotPeekExecutor:
                 )
             return self._client
 
-    async def read_rows(self, imp: ShardImport, timestamp: int) -> list[Row]:
-        """The rows of a persist-backed import at ``timestamp`` (once readable); raises the
-        materialized view's error when its errors shard has one then."""
+    async def read_batch(self, imp: ShardImport, timestamp: int) -> Batch:
+        """The contents of a persist-backed import at ``timestamp`` (once readable) as a
+        columnar batch, cached with the snapshot's rows; raises the materialized view's
+        error when its errors shard has one then."""
         state = await self._readable_state(imp, imp.shard_id, timestamp)
         snap = await asyncio.to_thread(self._read_import_sync, imp, timestamp, state)
         if imp.errors_shard_id:
             errs = await self._readable_state(imp, imp.errors_shard_id, timestamp)
             await asyncio.to_thread(self._check_errors_sync, imp, timestamp, errs)
-        return list(snap.rows)
+        key = (imp.shard_id, snap.version)
+        with self._client_lock:
+            cached = self._batches.get(imp.shard_id)
+        if snap.version is not None and cached is not None and cached[0] == key:
+            return cached[1]
+        batch = await asyncio.to_thread(input_batch, imp.columns, snap.rows)
+        if snap.version is not None:
+            with self._client_lock:
+                self._batches[imp.shard_id] = (key, batch)
+                self._batches.move_to_end(imp.shard_id)
+                while len(self._batches) > _CACHED_SHARDS:
+                    self._batches.popitem(last=False)
+        return batch
 
     async def run_expr(self, plan: SnapshotQueryPlan,
-                       inputs: dict[str, tuple[tuple[Column, ...], list[Row]]],
+                       inputs: dict[str, tuple[tuple[Column, ...], Batch]],
                        timestamp: int) -> bytes:
         """The Arrow IPC result of an expr plan (``plan.expr``) over ``inputs`` (Get id ->
-        (columns, rows)), computed by the dataflow engine in a worker thread. A canceled
+        (columns, contents)), computed by the dataflow engine in a worker thread. A canceled
         peek stops the computation at its next operator."""
         planned = serde.loads(plan.expr)
         if not isinstance(planned, PlannedQuery):

@@ -8,14 +8,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+from pymz.compute.dataflow import Batch
 from pymz.compute.dataflows import RunningDataflow
 from pymz.compute.notify import ShardNotifier
+from pymz.compute.oneshot import input_batch
 from pymz.compute.peek import SnapshotPeekExecutor
 from pymz.compute_client.dataflow import INDEX_PEEK_KIND
 from pymz.compute_client.dataflow import decode as decode_dataflow
 from pymz.compute_client.peek_plan import (
     PLAN_KIND,
-    Row,
     ShardImport,
     SnapshotQueryPlan,
     decode_plan,
@@ -343,24 +344,25 @@ class ComputeRuntime(ReplayingRuntime[ComputeCommand, ComputeResponse]):
             if plan.expr:
                 inputs = {}
                 for imp in plan.imports:
-                    inputs[imp.gid] = (imp.columns, await self._import_rows(imp, peek.timestamp))
+                    inputs[imp.gid] = (imp.columns,
+                                       await self._import_batch(imp, peek.timestamp))
                 return await self.peek_executor.run_expr(plan, inputs, peek.timestamp)
             plan = await self._read_index_imports(plan, peek.timestamp)
             return await self.peek_executor.run(plan, peek.timestamp)
 
         await self._answer_peek(peek, connection, rows(), "peek")
 
-    async def _import_rows(self, imp: ShardImport, timestamp: int) -> list[Row]:
-        """The rows of one import at ``timestamp``: from its index's arrangement (by key when
-        the import has a lookup) or its persist shard."""
+    async def _import_batch(self, imp: ShardImport, timestamp: int) -> Batch:
+        """The contents of one import at ``timestamp``: from its index's arrangement (by key
+        when the import has a lookup) or its persist shard."""
         if not imp.index_id:
-            return await self.peek_executor.read_rows(imp, timestamp)
+            return await self.peek_executor.read_batch(imp, timestamp)
         running = self._running_with(imp.index_id)
         if running is None:
             raise InternalError(f"index {imp.index_id} is not installed")
         _, rows = await running.index_rows(imp.index_id, timestamp,
                                            self.peek_executor.upper_wait_s, imp.lookup)
-        return rows
+        return input_batch(imp.columns, rows)
 
     async def _read_index_imports(self, plan: SnapshotQueryPlan,
                                   timestamp: int) -> SnapshotQueryPlan:
