@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 
-from tests.integration.pg_compare import pymz_outcomes
+from tests.sqlcheck import one, rows, sqlstate
 
 from pymz.expr.funcs import FUNCS
 from pymz.expr.library.arrays import array_cmp, elem_cmp, parse_array, sort_key
@@ -17,23 +17,10 @@ from pymz.repr import ScalarType
 T = ScalarType
 
 
-def rows(sql: str) -> tuple[tuple[str | None, ...], ...]:
-    ref, df = pymz_outcomes(sql)
-    assert ref.same(df), (ref, df)
-    assert not ref.sqlstate, ref.message
-    return ref.rows
 
 
-def one(sql: str) -> str | None:
-    (row,) = rows(sql)
-    (v,) = row
-    return v
 
 
-def sqlstate(sql: str) -> str:
-    ref, df = pymz_outcomes(sql)
-    assert ref.sqlstate == df.sqlstate, (ref, df)
-    return ref.sqlstate
 
 
 def test_element_order() -> None:

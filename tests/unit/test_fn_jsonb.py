@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tests.integration.pg_compare import pymz_outcomes
+from tests.sqlcheck import one, rows, sqlstate
 
 from pymz import errors
 from pymz.expr.funcs import FUNCS
@@ -18,23 +18,10 @@ from pymz.repr import ScalarType
 T = ScalarType
 
 
-def rows(sql: str) -> tuple[tuple[str | None, ...], ...]:
-    ref, df = pymz_outcomes(sql)
-    assert ref.same(df), (ref, df)
-    assert not ref.sqlstate, ref.message
-    return ref.rows
 
 
-def one(sql: str) -> str | None:
-    (row,) = rows(sql)
-    (v,) = row
-    return v
 
 
-def sqlstate(sql: str) -> str:
-    ref, df = pymz_outcomes(sql)
-    assert ref.sqlstate == df.sqlstate, (ref, df)
-    return ref.sqlstate
 
 
 def js(text: str) -> object:

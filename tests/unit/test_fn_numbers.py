@@ -11,10 +11,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tests.sqlcheck import both_engines, error_of, one_of
 
 from pymz import errors
-from pymz.compute.render import CompiledDataflow
-from pymz.expr import finish, optimize, plan, run_query
+from pymz.expr import plan
 from pymz.expr.library import numbers_float as fl
 from pymz.expr.library import numbers_numeric as nu
 from pymz.repr import Column, ScalarType
@@ -30,32 +30,29 @@ ROWS: list[tuple[Any, ...]] = [
 ]
 
 
+
+
+
+
+
+
+
+
 def _catalog(parts: tuple[str, ...]) -> tuple[str, Sequence[Column]] | None:
     return (TABLE, COLUMNS) if parts[-1] == "t" else None
 
 
 def both(sql: str) -> list[tuple[Any, ...]]:
     """Rows of ``sql`` over table t from the evaluator, checked against the dataflow."""
-    q = plan(sql, _catalog)
-    reference = run_query(q, {TABLE: ROWS})
-    cd = CompiledDataflow(optimize(q.expr), {TABLE: COLUMNS}, as_of=1)
-    cd.push(TABLE, [(row, 1, 1) for row in ROWS])
-    cd.advance_all(2)
-    cd.step()
-    assert finish(cd.rows(1), q.finishing) == reference
-    return reference
+    return both_engines(sql, "t", TABLE, COLUMNS, ROWS)
 
 
 def one(sql: str) -> Any:
-    rows = run_query(plan(sql, _catalog), {TABLE: ROWS})
-    assert len(rows) == 1 and len(rows[0]) == 1
-    return rows[0][0]
+    return one_of(sql, "t", TABLE, COLUMNS, ROWS)
 
 
 def sqlstate(sql: str) -> str:
-    with pytest.raises(errors.PymzError) as e:
-        both(sql)
-    return e.value.sqlstate
+    return error_of(sql, "t", TABLE, COLUMNS, ROWS)
 
 
 def test_dataflow_agrees_with_evaluator_on_every_function() -> None:

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 import sqlglot
 from sqlglot import exp
-from tests.integration.pg_compare import pymz_outcomes
+from tests.sqlcheck import one, pymz_outcomes, sqlstate
 
 from pymz import errors
 from pymz.compute.render import CompiledDataflow
@@ -32,22 +32,10 @@ T = ScalarType
 UTC = dt.UTC
 
 
-def rows(sql: str) -> tuple[tuple[str | None, ...], ...]:
-    ref, df = pymz_outcomes(sql)
-    assert ref.same(df), (ref, df)
-    assert not ref.sqlstate, ref.message
-    return ref.rows
 
 
-def one(sql: str) -> str | None:
-    ((v,),) = rows(sql)
-    return v
 
 
-def sqlstate(sql: str) -> str:
-    ref, df = pymz_outcomes(sql)
-    assert ref.sqlstate == df.sqlstate, (ref, df)
-    return ref.sqlstate
 
 
 def call(func: str, args: Sequence[object], t: ScalarType) -> object:

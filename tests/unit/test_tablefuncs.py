@@ -8,7 +8,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from tests.integration.pg_compare import _catalog, pymz_outcomes
+from tests.sqlcheck import fx_catalog, rows, sqlstate
 
 from pymz import errors
 from pymz.expr import evaluate, optimize, plan, serde
@@ -21,18 +21,8 @@ from pymz.repr import Column, Interval, ScalarType
 T = ScalarType
 
 
-def rows(sql: str) -> tuple[tuple[str | None, ...], ...]:
-    """Text rows of ``sql`` over fx; the reference evaluator and the dataflow must agree."""
-    ref, df = pymz_outcomes(sql)
-    assert ref.same(df), (ref, df)
-    assert not ref.sqlstate, ref.message
-    return ref.rows
 
 
-def sqlstate(sql: str) -> str:
-    ref, df = pymz_outcomes(sql)
-    assert ref.sqlstate == df.sqlstate
-    return ref.sqlstate
 
 
 def test_registry_is_the_one_every_engine_uses() -> None:
@@ -74,18 +64,18 @@ def test_series_stops_at_year_9999() -> None:
 
 
 def test_column_names_and_types() -> None:
-    q = plan("select * from fx, jsonb_each(fx.j) with ordinality as e(k)", _catalog)
+    q = plan("select * from fx, jsonb_each(fx.j) with ordinality as e(k)", fx_catalog)
     cols = q.columns[-3:]
     assert [c.name for c in cols] == ["k", "value", "ordinality"]
     assert [c.type for c in cols] == [T.TEXT, T.JSONB, T.INT8]
     assert not cols[2].nullable
-    q = plan("select * from generate_series(1::int8, 2) as g", _catalog)
+    q = plan("select * from generate_series(1::int8, 2) as g", fx_catalog)
     assert [(c.name, c.type, c.nullable) for c in q.columns] == [("g", T.INT8, False)]
-    q = plan("select * from jsonb_array_elements('[1]') e", _catalog)
+    q = plan("select * from jsonb_array_elements('[1]') e", fx_catalog)
     assert q.names == ("value",)  # named by the function's OUT parameter, not the alias
-    q = plan("select * from unnest(array[1], array['a']) with ordinality", _catalog)
+    q = plan("select * from unnest(array[1], array['a']) with ordinality", fx_catalog)
     assert q.names == ("unnest", "unnest", "ordinality")
-    q = plan("select * from fx left join lateral unnest(ai) u on true", _catalog)
+    q = plan("select * from fx left join lateral unnest(ai) u on true", fx_catalog)
     assert q.columns[-1].nullable
 
 
@@ -121,15 +111,15 @@ def test_lateral_and_left_joins() -> None:
 
 def test_flatmap_serialises_and_folds() -> None:
     q = plan("select f.id, e.*, g from fx f left join lateral jsonb_each(j) with ordinality "
-             "e on true, generate_series(1, 2) g", _catalog)
+             "e on true, generate_series(1, 2) g", fx_catalog)
     assert serde.loads(serde.dumps(q)) == q
     o = optimize(q.expr)
     assert serde.loads(serde.dumps(o)) == o
     # A FlatMap over constants is evaluated at optimisation time.
-    c = optimize(plan("select * from generate_series(1, 3)", _catalog).expr)
+    c = optimize(plan("select * from generate_series(1, 3)", fx_catalog).expr)
     assert isinstance(c, r.Constant) and len(c.rows) == 3
     # ...unless it fails: then it fails when it runs.
-    bad = optimize(plan("select * from generate_series(1, 3, 0)", _catalog).expr)
+    bad = optimize(plan("select * from generate_series(1, 3, 0)", fx_catalog).expr)
     with pytest.raises(errors.InvalidParameterValue):
         evaluate(bad, {})
 

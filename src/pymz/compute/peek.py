@@ -23,7 +23,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from pymz.compute.dataflow import Batch
+import numpy as np
+
+from pymz.compute.arrow_input import arrow_batch
+from pymz.compute.dataflow import Batch, concat
 from pymz.compute.dataflow.graph import error_for
 from pymz.compute.notify import ShardNotifier
 from pymz.compute.oneshot import input_batch, run_once
@@ -46,6 +49,8 @@ from pymz.sqlexec import IntrospectionEngine, QueryRows, RelationSnapshot
 _INTERRUPT_EVERY_S = 0.05
 # Shards whose last snapshot's rows are kept for reuse.
 _CACHED_SHARDS = 64
+# Rows of persist batches kept in columnar form for one-shot peeks.
+_CACHED_ROWS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -107,9 +112,9 @@ class SnapshotPeekExecutor:
         self._pool_cond: asyncio.Condition | None = None
         self._closed = False
         self._rows: OrderedDict[str, _CachedRows] = OrderedDict()
-        # Columnar forms of cached snapshots, for one-shot peeks: shard -> ((shard,
-        # version), batch).
-        self._batches: OrderedDict[str, tuple[tuple[str, int | None], Batch]] = OrderedDict()
+        # Persist batches as columns, for one-shot peeks: (batch key, columns) -> updates.
+        self._columnar: OrderedDict[tuple[str, tuple[Column, ...]], Batch] = OrderedDict()
+        self._columnar_rows = 0
         # Negative, so they never equal a version environmentd put on an inline relation.
         self._versions = itertools.count(-1, -1)
 
@@ -143,26 +148,43 @@ class SnapshotPeekExecutor:
 
     async def read_batch(self, imp: ShardImport, timestamp: int) -> Batch:
         """The contents of a persist-backed import at ``timestamp`` (once readable) as a
-        columnar batch, cached with the snapshot's rows; raises the materialized view's
-        error when its errors shard has one then."""
+        columnar batch of updates (not consolidated: the dataflow does that); raises the
+        materialized view's error when its errors shard has one then."""
         state = await self._readable_state(imp, imp.shard_id, timestamp)
-        snap = await asyncio.to_thread(self._read_import_sync, imp, timestamp, state)
+        batch = await asyncio.to_thread(self._read_batch_sync, imp, timestamp, state)
         if imp.errors_shard_id:
             errs = await self._readable_state(imp, imp.errors_shard_id, timestamp)
             await asyncio.to_thread(self._check_errors_sync, imp, timestamp, errs)
-        key = (imp.shard_id, snap.version)
-        with self._client_lock:
-            cached = self._batches.get(imp.shard_id)
-        if snap.version is not None and cached is not None and cached[0] == key:
-            return cached[1]
-        batch = await asyncio.to_thread(input_batch, imp.columns, snap.rows)
-        if snap.version is not None:
-            with self._client_lock:
-                self._batches[imp.shard_id] = (key, batch)
-                self._batches.move_to_end(imp.shard_id)
-                while len(self._batches) > _CACHED_SHARDS:
-                    self._batches.popitem(last=False)
         return batch
+
+    def _read_batch_sync(self, imp: ShardImport, ts: int, state: ShardState) -> Batch:
+        """Each persist batch is converted to columns once (batches are immutable) and
+        cached, so a peek after a write converts only what the write added."""
+        client = self._persist()
+        parts: list[Batch] = []
+        for b in snapshot_batches(state, ts):
+            key = (b.key, tuple(imp.columns))
+            with self._client_lock:
+                cached = self._columnar.get(key)
+                if cached is not None:
+                    self._columnar.move_to_end(key)
+            if cached is None:
+                table = client.batch_table(tuple(imp.columns), b)
+                if table is None:
+                    # Compacted away under us: the row path re-reads the state and retries.
+                    snap = self._read_import_sync(imp, ts, client.shard_state(imp.shard_id))
+                    return input_batch(imp.columns, snap.rows)
+                cached = arrow_batch([table], imp.columns, 0)
+                with self._client_lock:
+                    self._columnar[key] = cached
+                    self._columnar_rows += len(cached)
+                    while self._columnar_rows > _CACHED_ROWS and len(self._columnar) > 1:
+                        _, old = self._columnar.popitem(last=False)
+                        self._columnar_rows -= len(old)
+            if b.upper is None or b.upper > ts + 1:  # holds times after ts
+                cached = cached.take(cached.time <= np.uint64(ts))
+            parts.append(cached)
+        return concat(parts, len(imp.columns))
 
     async def run_expr(self, plan: SnapshotQueryPlan,
                        inputs: dict[str, tuple[tuple[Column, ...], Batch]],
