@@ -44,6 +44,7 @@ from bench.tpch_queries import QUERIES, TABLES
 from pymz.compute import gc_policy
 from pymz.compute.arrow_input import arrow_batch
 from pymz.compute.dataflow import Batch
+from pymz.compute.dataflow.ops import demanded_columns
 from pymz.compute.render import CompiledDataflow
 from pymz.errors import PymzError
 from pymz.expr import optimize, plan
@@ -194,9 +195,11 @@ def same_multiset(ours: list[Row], theirs: list[Row]) -> str:
     return ""
 
 
-def arrow_input(schema: tuple[Column, ...], blobs: list[bytes], as_of: int) -> Batch:
-    """What a clusterd source does with persist batches: decode, then build columns."""
-    return arrow_batch([decode_table(schema, b) for b in blobs], schema, as_of)
+def arrow_input(schema: tuple[Column, ...], blobs: list[bytes], as_of: int,
+                demanded: tuple[int, ...] | None = None) -> Batch:
+    """What a clusterd source does with persist batches: decode, then build the columns
+    its dataflow reads."""
+    return arrow_batch([decode_table(schema, b) for b in blobs], schema, as_of, demanded)
 
 
 def run_query(name: str, base: Data, sizes: list[int], counts: dict[int, int],
@@ -216,7 +219,8 @@ def run_query(name: str, base: Data, sizes: list[int], counts: dict[int, int],
                    for i in range(0, len(base[t]), 500_000)] for t in used}
     start = time.perf_counter()
     for t in used:
-        cd.push_batch(t, arrow_input(TABLES[t], encoded[t], 1))
+        cd.push_batch(t, arrow_input(TABLES[t], encoded[t], 1,
+                                     demanded_columns(cd.inputs[t])))
     del encoded
     cd.advance_all(2)
     cd.step()
@@ -235,7 +239,8 @@ def run_query(name: str, base: Data, sizes: list[int], counts: dict[int, int],
         for _ in range(counts[size]):
             data = encode_updates(TABLES[table], changes.batch(size, now))
             start = time.perf_counter()
-            cd.push_batch(table, arrow_input(TABLES[table], [data], 1))
+            cd.push_batch(table, arrow_input(TABLES[table], [data], 1,
+                                             demanded_columns(cd.inputs[table])))
             cd.advance_all(now + 1)
             cd.step()
             cd.allow_compaction(now)

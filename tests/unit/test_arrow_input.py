@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import Decimal
 from typing import Any
@@ -11,7 +12,8 @@ import pytest
 from tests.unit.test_persist_codec import SAMPLES
 
 from pymz.compute.arrow_input import arrow_batch
-from pymz.compute.dataflow import Batch
+from pymz.compute.dataflow import Batch, Dataflow, Input, Negate, Project
+from pymz.compute.dataflow.ops import demanded_columns
 from pymz.compute.render.compiled import updates_batch
 from pymz.persist.codec import decode_table, decode_updates, encode_updates
 from pymz.persist.consolidate import Update
@@ -84,3 +86,28 @@ def test_native_columns_are_writable_copies() -> None:
 def test_no_parts_is_an_empty_batch() -> None:
     cols = [Column("i", ScalarType.INT4)]
     assert len(arrow_batch([], cols, as_of=3)) == 0
+
+
+def test_undemanded_columns_are_not_decoded() -> None:
+    """Columns no operator reads come back as placeholders; the demanded ones are exactly
+    what a full decode gives."""
+    schema = (Column("a", ScalarType.INT8), Column("t", ScalarType.TEXT),
+              Column("d", ScalarType.DATE))
+    rows = [((1, "x", dt.date(2020, 1, 1)), 1, 1), ((2, None, None), 1, -1)]
+    table = decode_table(schema, encode_updates(schema, rows))
+    full = arrow_batch([table], schema, 0)
+    part = arrow_batch([table], schema, 0, demanded=(0, 2))
+    assert part.cols[0].tolist() == full.cols[0].tolist()
+    assert part.cols[2].tolist() == full.cols[2].tolist()
+    assert part.cols[1].dtype == np.bool_ and len(part.cols[1]) == 2
+    df = Dataflow()
+    inp = Input(df, 3)
+    Project(inp, [2, 0])
+    Project(inp, [0])
+    assert demanded_columns(inp) == (0, 2)
+    Project(Project(inp, [1, 2]), [0])
+    assert demanded_columns(inp) == (0, 1, 2)
+    df2 = Dataflow()
+    only = Input(df2, 3)
+    Negate(only)
+    assert demanded_columns(only) is None  # a consumer reading whole rows

@@ -27,14 +27,20 @@ _FLOATS = frozenset({ScalarType.FLOAT4, ScalarType.FLOAT8})
 _TEXT = frozenset({ScalarType.TEXT, ScalarType.VARCHAR, ScalarType.CHAR})
 
 
-def arrow_batch(parts: Sequence[Any], schema: Sequence[Column], as_of: int) -> Batch:
+def arrow_batch(parts: Sequence[Any], schema: Sequence[Column], as_of: int,
+                demanded: Sequence[int] | None = None) -> Batch:
     """One batch of the rows of ``parts`` (tables from ``ReadHandle.snapshot_parts`` or
-    ``Listen.poll_parts``), times advanced to ``as_of``."""
+    ``Listen.poll_parts``), times advanced to ``as_of``. Only the ``demanded`` columns
+    (default: all) are decoded; the others are placeholders (booleans) that the dataflow
+    never reads (:func:`pymz.compute.dataflow.ops.demanded_columns`)."""
     tables = [p for p in parts if p.num_rows]
     if not tables:
         return Batch.empty(len(schema))
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    cols = tuple(_column(c, table.column(i)) for i, c in enumerate(schema))
+    wanted = set(range(len(schema))) if demanded is None else set(demanded)
+    unread = np.zeros(table.num_rows, dtype=np.bool_)
+    cols = tuple(_column(c, table.column(i)) if i in wanted else unread
+                 for i, c in enumerate(schema))
     t = np.asarray(table.column("_time").to_numpy(), dtype=np.uint64)
     t = np.maximum(t, np.uint64(as_of)) if as_of else t.copy()
     d = np.array(table.column("_diff").to_numpy(), dtype=np.int64)

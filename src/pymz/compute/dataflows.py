@@ -26,6 +26,7 @@ from typing import Any
 from pymz.compute.arrow_input import arrow_batch
 from pymz.compute.dataflow import FOREVER, Batch, Dataflow, Input, Operator, Output, Subscription
 from pymz.compute.dataflow.graph import error_for
+from pymz.compute.dataflow.ops import demanded_columns
 from pymz.compute.notify import ShardNotifier
 from pymz.compute.render import render
 from pymz.compute.render.compiled import updates_batch
@@ -330,7 +331,8 @@ class RunningDataflow:
 
     def _push_parts(self, inp: Input, columns: tuple[Column, ...], parts: list[Any]) -> None:
         if parts:
-            b = arrow_batch(parts, columns, self.as_of)
+            # Columns no operator reads (projected away right at the source) stay encoded.
+            b = arrow_batch(parts, columns, self.as_of, demanded_columns(inp))
             if len(b):
                 inp.send(b)
 

@@ -64,6 +64,18 @@ class Input(Operator):
         return self.advance(self._target) or bool(pending)
 
 
+def demanded_columns(op: Operator) -> tuple[int, ...] | None:
+    """The columns of ``op``'s output that anything reads: when every consumer is a
+    :class:`Project`, the union of what they keep; else None (all of them). A source need
+    not decode the others (see :func:`pymz.compute.arrow_input.arrow_batch`)."""
+    cols: set[int] = set()
+    for consumer, _ in op.consumers:
+        if not isinstance(consumer, Project):
+            return None
+        cols.update(consumer.cols)
+    return tuple(sorted(cols))
+
+
 class _Unary(Operator):
     def __init__(self, src: Operator, arity: int) -> None:
         super().__init__(src.df, [src], arity)
@@ -393,4 +405,5 @@ __all__ = [
     "Subscription",
     "TemporalFilter",
     "Union",
+    "demanded_columns",
 ]
