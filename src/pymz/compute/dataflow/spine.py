@@ -10,8 +10,10 @@ large merge; a merge that falls so far behind that its class queues ``max_backlo
 is finished early ("forced"), and that work is counted separately in :class:`MergeStats`.
 
 Lookups binary-search every readable run (complete runs and the sources of running merges)
-with ``np.searchsorted`` on the key hashes, so their cost is ``O(batch · runs · log n +
-matches)`` and does not depend on the state size beyond that logarithm. Rows whose key
+with ``np.searchsorted`` on the key hashes, or use a run's hash index once it has
+``INDEX_MIN_ROWS`` rows (:mod:`.keyindex`, built on the run's first lookup), so their cost
+is ``O(batch · runs · log n + matches)`` at most and does not depend on the state size
+beyond that logarithm. Rows whose key
 hashes collide are told apart by comparing the key values themselves.
 
 A spine of at most ``SMALL_SPINE`` rows (no merge running) is kept as one run that each
@@ -44,6 +46,7 @@ from pymz.compute.dataflow.batch import (
     equal_pairs,
     hash_rows,
 )
+from pymz.compute.dataflow.keyindex import KeyIndex
 
 Idx = npt.NDArray[np.intp]
 
@@ -59,6 +62,9 @@ SMALL_SPINE = 2048
 FAN_IN = 4
 # Probe batches larger than this are sorted by key hash before searching runs.
 _SORT_PROBES = 64
+# Runs this large are probed through a hash index (a binary search there is mostly cache
+# misses); smaller ones stay in cache and are searched.
+INDEX_MIN_ROWS = 1 << 16
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -72,9 +78,23 @@ class Run:
     khash: Hashes
     rhash: Hashes
     compacted_to: int
+    # The run's KeyIndex, built on its first lookup if the run is large (a cell: the
+    # dataclass is frozen, the index is a cache).
+    index: list[KeyIndex | None] = field(default_factory=lambda: [None])
 
     def __len__(self) -> int:
         return len(self.diff)
+
+    def key_ranges(self, khash: Hashes) -> tuple[Idx, Idx]:
+        """``[lo, hi)`` of the rows whose key hash equals each probe's: by binary search,
+        or through a hash index for large runs (far fewer cache misses)."""
+        if len(self.khash) < INDEX_MIN_ROWS:
+            return (np.searchsorted(self.khash, khash, side="left"),
+                    np.searchsorted(self.khash, khash, side="right"))
+        idx = self.index[0]
+        if idx is None:
+            idx = self.index[0] = KeyIndex(self.khash)
+        return idx.find(khash)
 
     def batch(self) -> Batch:
         return Batch(self.cols, self.time, self.diff)
@@ -256,11 +276,14 @@ class Spine:
         """All stored rows whose key equals a probe's: (probe index per match, matched rows)."""
         idx_parts: list[Idx] = []
         rows: list[Batch] = []
-        # Sorted probes walk each run front to back (numpy's searchsorted starts from the
-        # previous key's position): far fewer cache misses in a large run.
-        order = np.argsort(khash, kind="stable") if len(khash) > _SORT_PROBES else None
+        runs = self.runs()
+        # Sorted probes walk each searched run front to back (numpy's searchsorted starts
+        # from the previous key's position): fewer cache misses. Indexed runs need no order.
+        searched = any(len(r) < INDEX_MIN_ROWS for r in runs)
+        order = (np.argsort(khash, kind="stable") if searched and len(khash) > _SORT_PROBES
+                 else None)
         sorted_khash = khash if order is None else khash[order]
-        for run in self.runs():
+        for run in runs:
             pi, ri = probe(run, sorted_khash, keycols, self.key, order)
             if len(pi):
                 idx_parts.append(pi)
@@ -396,8 +419,7 @@ def probe(run: Run, khash: Hashes, keycols: Sequence[Col], key: Sequence[int],
     """Matches of probe keys in one run: (probe indexes, run indexes), value-verified.
     ``order``: the probes' permutation when ``khash`` is given sorted (``khash[i]`` is
     probe ``order[i]``); returned probe indexes are always the original ones."""
-    lo = np.searchsorted(run.khash, khash, side="left")
-    hi = np.searchsorted(run.khash, khash, side="right")
+    lo, hi = run.key_ranges(khash)
     counts = hi - lo
     total = int(counts.sum())
     if total == 0:
