@@ -284,3 +284,28 @@ def test_names_shared_with_secrets_and_nonempty_schemas(environmentd: Environmen
         assert conn.execute("SELECT a FROM s.kept").fetchall() == [(1,)]
         conn.execute("DROP TABLE s.kept")
         conn.execute("DROP SCHEMA s")
+
+
+LITERALS = ["1", "-5", "1.5", "'2.5'", "'abc'", "2147483648", "NULL", "true", "'t'",
+            "'2020-01-01'", "1e3", "' 7 '", "'{\"a\": 2.50}'", "''"]
+COLUMN_TYPES = ["int", "bigint", "numeric(5,2)", "float8", "text", "varchar(3)", "date",
+                "boolean", "jsonb"]
+
+
+def test_literal_inserts_equal_the_general_path(environmentd: Environmentd) -> None:
+    """INSERT of plain literals skips query planning; ``(literal)`` (an expression) takes the
+    general path. Both must store the same value or fail with the same SQLSTATE."""
+    def outcome(conn: psycopg.Connection[Any], table: str, item: str) -> object:
+        try:
+            conn.execute(f"INSERT INTO {table} VALUES ({item})".encode())
+            return conn.execute(f"SELECT c FROM {table}".encode()).fetchall()
+        except psycopg.Error as e:
+            return e.sqlstate
+
+    with environmentd.connect() as conn:
+        for i, typ in enumerate(COLUMN_TYPES):
+            for j, lit in enumerate(LITERALS):
+                fast, general = f"f_{i}_{j}", f"g_{i}_{j}"
+                for t in (fast, general):
+                    conn.execute(f"CREATE TABLE {t} (c {typ})".encode())
+                assert outcome(conn, fast, lit) == outcome(conn, general, f"({lit})"), (typ, lit)

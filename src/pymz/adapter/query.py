@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Protocol
@@ -28,7 +29,7 @@ from pymz.adapter.replicas import ReplicaManager
 from pymz.adapter.table_types import to_column
 from pymz.adapter.vars import SPECS, SessionVars
 from pymz.adapter.views import Views
-from pymz.catalog import Catalog, Index, MaterializedView, ReplicaSize, Table, View
+from pymz.catalog import Catalog, Cluster, Index, MaterializedView, ReplicaSize, Table, View
 from pymz.compute_client.errors_shard import errors_shard_id
 from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
 from pymz.errors import FeatureNotSupported, PymzError, QueryCanceled, UndefinedObject
@@ -59,9 +60,14 @@ class PeekClient(Protocol):
                          timeout_s: float | None = None) -> list[tuple[object, ...]]: ...
 
 
+_SELECT_STAR = re.compile(r"\s*select\s+\*\s+from\s+[^\s;]+\s*;?\s*", re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=512)
 def _whole_relation(sql: str) -> tuple[str, ...] | None:
     """The name parts of ``obj`` when ``sql`` is exactly ``SELECT * FROM obj``."""
+    if not _SELECT_STAR.fullmatch(sql):
+        return None  # parsing (below) costs far more than this test on big statements
     try:
         tree = sqlglot.parse_one(sql, read="postgres")
     except sqlglot.errors.ParseError:
@@ -273,6 +279,22 @@ class QueryRunner:
             return await asyncio.to_thread(
                 self.engine.execute, sql, list(params), oids, relations=relations,
                 search_path=path, session_vars=values, owner=session)
+        cluster = self._serving(session)
+        from_index = [t for t in reads if t.id in index_on]
+        imports = tuple(self._import(schema, name, t, index_on.get(t.id), sql=sql,
+                                     params=params, single=len(reads) == 1)
+                        for (schema, name), t in tables.items() if t in reads)
+        inline = tuple(r for r in referenced if (r.schema, r.name) not in tables)
+        plan = SnapshotQueryPlan(sql, tuple(params), tuple(oids), tuple(path), values,
+                                 imports, inline, shape.columns)
+        rows = await self._peek(session, cluster.id, plan, from_index=bool(from_index),
+                                tables=[t.id for t in reads])
+        self._count_peek(imports, every_from_index=len(from_index) == len(reads))
+        return QueryRows(shape.columns, rows)
+
+    def _serving(self, session: Session) -> Cluster:
+        """The session's cluster, which must have a replica to answer peeks."""
+        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
         if cluster is None:
             raise UndefinedObject(f"unknown cluster '{session.vars.get('cluster')}'")
         if not self._catalog.replicas_of(cluster.id):
@@ -280,33 +302,32 @@ class QueryRunner:
                 f"cluster '{cluster.name}' has no replicas available to service the request",
                 hint="Use CREATE CLUSTER REPLICA or ALTER CLUSTER ... SET (REPLICATION FACTOR)"
                 " to attach replicas to the cluster.", sqlstate="XX000")
-        from_index = [t for t in reads if t.id in index_on]
+        return cluster
+
+    async def _peek(self, session: Session, cluster_id: str, plan: SnapshotQueryPlan, *,
+                    from_index: bool, tables: Sequence[str]) -> list[tuple[object, ...]]:
+        """Run ``plan`` on the cluster at the session's read timestamp (reads of tables
+        ``tables``; an index read waits for every table, as indexes are complete at a time
+        once every table they depend on is, and table ids are cheap to list)."""
         try:
-            # An index is complete at a time once every table it depends on is; table ids
-            # are cheap to list, the dependency closure is not needed.
             ts = await self.read_timestamp(
                 session, [t.id for t in self._catalog.tables.values()] if from_index
-                else [t.id for t in reads])
-            imports = tuple(self._import(schema, name, t, index_on.get(t.id), sql=sql,
-                                         params=params, single=len(reads) == 1)
-                            for (schema, name), t in tables.items() if t in reads)
-            inline = tuple(r for r in referenced if (r.schema, r.name) not in tables)
-            plan = SnapshotQueryPlan(sql, tuple(params), tuple(oids), tuple(path), values,
-                                     imports, inline, shape.columns)
+                else tables)
             timeout = _parse_duration_s(session.vars.get("statement_timeout"))
-            rows = await self._peeks.peek_snapshot(cluster.id, plan, ts, timeout_s=timeout)
+            return await self._peeks.peek_snapshot(cluster_id, plan, ts, timeout_s=timeout)
         except TimeoutError:
             raise QueryCanceled("canceling statement due to statement timeout") from None
         finally:
             if not session.in_explicit_transaction:
                 session.read_ts = None
+
+    def _count_peek(self, imports: Sequence[ShardImport], *, every_from_index: bool) -> None:
         if any(i.lookup is not None for i in imports):
             self._count("index_lookup")
-        elif from_index and len(from_index) == len(reads):
+        elif every_from_index:
             self._count("index")
         else:
             self._count("snapshot")
-        return QueryRows(shape.columns, rows)
 
     async def _run_one_shot(self, session: Session, sql: str,
                             params: Sequence[object | None], one: OneShot) -> QueryRows:
@@ -317,40 +338,20 @@ class QueryRunner:
                 else None
             rows = await asyncio.to_thread(expr.run_query, one.planned, {}, mz_now=mz_now)
             return QueryRows(one.columns, rows)
-        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
-        if cluster is None:
-            raise UndefinedObject(f"unknown cluster '{session.vars.get('cluster')}'")
-        if not self._catalog.replicas_of(cluster.id):
-            raise FeatureNotSupported(
-                f"cluster '{cluster.name}' has no replicas available to service the request",
-                hint="Use CREATE CLUSTER REPLICA or ALTER CLUSTER ... SET (REPLICATION FACTOR)"
-                " to attach replicas to the cluster.", sqlstate="XX000")
+        cluster = self._serving(session)
         index_on = self._indexes_on(cluster.id)
-        tables = [r for r in one.reads if isinstance(r, Table)]
-        from_index = any(r.id in index_on for r in one.reads)
+        from_index = [r for r in one.reads if r.id in index_on]
         names = {s.id: s.name for s in self._catalog.schemas.values()}
         imports = tuple(
             replace(self._import(names.get(r.schema_id, ""), r.name, r, index_on.get(r.id),
                                  sql=sql, params=params, single=len(one.reads) == 1),
                     gid=r.id)
             for r in one.reads)
-        try:
-            ts = await self.read_timestamp(
-                session, [t.id for t in self._catalog.tables.values()] if from_index
-                else [t.id for t in tables])
-            plan = SnapshotQueryPlan("", imports=imports, result_columns=one.columns,
-                                     expr=serde.dumps(one.planned))
-            timeout = _parse_duration_s(session.vars.get("statement_timeout"))
-            rows = await self._peeks.peek_snapshot(cluster.id, plan, ts, timeout_s=timeout)
-        except TimeoutError:
-            raise QueryCanceled("canceling statement due to statement timeout") from None
-        finally:
-            if not session.in_explicit_transaction:
-                session.read_ts = None
-        if any(i.lookup is not None for i in imports):
-            self._count("index_lookup")
-        else:
-            self._count("index" if from_index else "snapshot")
+        plan = SnapshotQueryPlan("", imports=imports, result_columns=one.columns,
+                                 expr=serde.dumps(one.planned))
+        rows = await self._peek(session, cluster.id, plan, from_index=bool(from_index),
+                                tables=[r.id for r in one.reads if isinstance(r, Table)])
+        self._count_peek(imports, every_from_index=len(from_index) == len(one.reads))
         return QueryRows(one.columns, rows)
 
     def _indexes_on(self, cluster_id: str) -> dict[str, Index]:

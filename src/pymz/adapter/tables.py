@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 from pymz.adapter.client import CommandResult, CopyInResult, CopyOptions
+from pymz.adapter.insert_literals import literal_rows
 from pymz.adapter.names import schema_for_create
 from pymz.adapter.table_types import (
     cast_sql,
@@ -255,6 +256,11 @@ class TableSequencer:
             raise FeatureNotSupported("INSERT ... RETURNING not yet supported")
         table = self.resolve(stmt.table, session)
         shape = await self._check_source_types(session, table, stmt, param_oids)
+        if isinstance(stmt.source, ast.InsertValues) and not params:
+            rows = literal_rows(table.columns, self._target_columns(table, stmt.columns),
+                                stmt.source)
+            if rows is not None:  # plain literals: no query to plan (bulk INSERTs)
+                return table, [self._coerce(table, row) for row in rows]
         result = await self._run(session, self._rows_query(table, stmt, shape), params,
                                  param_oids)
         return table, [self._coerce(table, row) for row in result.rows]
