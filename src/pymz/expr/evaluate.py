@@ -372,9 +372,8 @@ def _aggregate(a: r.Aggregate, rows: list[tuple[Row, int]], schema: r.Schema, en
         if col.type == ScalarType.NUMERIC:
             return Decimal(total)
         return total
-    if f == "min":
-        return min(vals)  # type: ignore[type-var]
-    return max(vals)  # type: ignore[type-var]
+    order = functools.cmp_to_key(_cmp_values)  # arrays with NULL elements, NaN
+    return min(vals, key=order) if f == "min" else max(vals, key=order)
 
 
 def basic_aggregate(a: r.Aggregate, rows: list[tuple[object, tuple[object, ...]]]) -> object:

@@ -76,3 +76,7 @@ select id, w from fx, regexp_split_to_table(t, '\s+') as w where id in (1, 2) or
 select id, sum(u) from fx, unnest(ai) u group by id order by id
 select id, arraycontains(ai, array[1]), arrayoverlap(at, '{x,y}'), array_length(ai || ai, 1), cardinality(array_remove(ai || 1, 1)), array_to_string(array_prepend(0, ai), '+') from fx order by id
 select id, array[i4, i2], array[t, 'x'] || at, array[d]::text[], (array[f8, f4])[2] from fx order by id
+-- min/max over arrays with NULL elements (element-wise order, NULL elements last)
+select max(ai), min(ai) from fx
+select max(x), min(x) from (values (array[1,null]), (array[1,2]), (null)) v(x)
+select b, max(at), min(at) from fx group by b order by b

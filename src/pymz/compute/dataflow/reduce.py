@@ -22,6 +22,7 @@ import numpy as np
 from pymz.compute.dataflow.batch import Batch, TimeBuffer, concat
 from pymz.compute.dataflow.graph import Operator, StateDict
 from pymz.errors import PymzError
+from pymz.expr.library.arrays import array_cmp
 
 Row = tuple[Any, ...]
 
@@ -112,6 +113,38 @@ class _Rev:
         return bool(other.v >= self.v)
 
 
+class _ArrayOrder:
+    """An array in a min/max heap: PostgreSQL's element-wise order with NULL elements last
+    (Python cannot compare tuples holding None with values)."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v: tuple[Any, ...]) -> None:
+        self.v = v
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _ArrayOrder) and array_cmp(self.v, other.v) == 0
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def __lt__(self, other: _ArrayOrder) -> bool:
+        return array_cmp(self.v, other.v) < 0
+
+    def __le__(self, other: _ArrayOrder) -> bool:
+        return array_cmp(self.v, other.v) <= 0
+
+    def __gt__(self, other: _ArrayOrder) -> bool:
+        return array_cmp(self.v, other.v) > 0
+
+    def __ge__(self, other: _ArrayOrder) -> bool:
+        return array_cmp(self.v, other.v) >= 0
+
+
+def _ordered(v: Any) -> Any:
+    return _ArrayOrder(v) if isinstance(v, tuple) else v
+
+
 class _Extremum:
     """A value multiset with its min (or max) in O(log n) amortised per change.
 
@@ -134,9 +167,9 @@ class _Extremum:
         else:
             del self.counts[v]
         if old <= 0 < new:
-            heapq.heappush(self.heap, _Rev(v) if self.desc else v)
+            heapq.heappush(self.heap, _Rev(_ordered(v)) if self.desc else _ordered(v))
             if len(self.heap) > 2 * len(self.counts) + 16:
-                self.heap = [_Rev(x) if self.desc else x
+                self.heap = [_Rev(_ordered(x)) if self.desc else _ordered(x)
                              for x, m in self.counts.items() if m > 0]
                 heapq.heapify(self.heap)
 
@@ -144,6 +177,8 @@ class _Extremum:
         heap, counts = self.heap, self.counts
         while heap:
             top = heap[0].v if self.desc else heap[0]
+            if isinstance(top, _ArrayOrder):
+                top = top.v
             if counts.get(top, 0) > 0:
                 return top
             heapq.heappop(heap)
