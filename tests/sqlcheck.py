@@ -185,6 +185,15 @@ def both_engines(sql: str, table: str, gid: str, columns: tuple[Column, ...],
     return reference
 
 
+def checks(table: str, gid: str, columns: tuple[Column, ...], data: Sequence[tuple[Any, ...]]
+           ) -> tuple[Any, Any, Any]:
+    """``(both, one, sqlstate)`` bound to one table: rows (both engines agreeing), the single
+    value of a one-value query, and the SQLSTATE a query fails with."""
+    return (lambda sql: both_engines(sql, table, gid, columns, data),
+            lambda sql: one_of(sql, table, gid, columns, data),
+            lambda sql: error_of(sql, table, gid, columns, data))
+
+
 def one_of(sql: str, table: str, gid: str, columns: tuple[Column, ...],
            data: Sequence[tuple[Any, ...]]) -> Any:
     out = both_engines(sql, table, gid, columns, data)

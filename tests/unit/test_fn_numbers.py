@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.sqlcheck import both_engines, error_of, one_of
+from tests.sqlcheck import checks
 
 from pymz import errors
 from pymz.expr import plan
@@ -42,17 +42,7 @@ def _catalog(parts: tuple[str, ...]) -> tuple[str, Sequence[Column]] | None:
     return (TABLE, COLUMNS) if parts[-1] == "t" else None
 
 
-def both(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` over table t from the evaluator, checked against the dataflow."""
-    return both_engines(sql, "t", TABLE, COLUMNS, ROWS)
-
-
-def one(sql: str) -> Any:
-    return one_of(sql, "t", TABLE, COLUMNS, ROWS)
-
-
-def sqlstate(sql: str) -> str:
-    return error_of(sql, "t", TABLE, COLUMNS, ROWS)
+both, one, sqlstate = checks("t", TABLE, COLUMNS, ROWS)
 
 
 def test_dataflow_agrees_with_evaluator_on_every_function() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.sqlcheck import both_engines, error_of, one_of
+from tests.sqlcheck import checks
 
 from pymz import errors
 from pymz.expr.library.strings import quote_ident, quote_literal
@@ -36,17 +36,7 @@ ROWS: list[tuple[Any, ...]] = [
 
 
 
-def both(sql: str) -> list[tuple[Any, ...]]:
-    """Rows of ``sql`` over table t from the evaluator, checked against the dataflow."""
-    return both_engines(sql, "t", TABLE, COLUMNS, ROWS)
-
-
-def one(sql: str) -> Any:
-    return one_of(sql, "t", TABLE, COLUMNS, ROWS)
-
-
-def sqlstate(sql: str) -> str:
-    return error_of(sql, "t", TABLE, COLUMNS, ROWS)
+both, one, sqlstate = checks("t", TABLE, COLUMNS, ROWS)
 
 
 def test_dataflow_agrees_with_evaluator() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from pymz import errors
 from pymz.repr import ScalarType
@@ -398,12 +399,16 @@ def bucket_error(msg: str) -> errors.PymzError:
     return errors.PymzError(msg, sqlstate="2201G")
 
 
-def f_width_bucket(op: float, b1: float, b2: float, count: int) -> int:
+def bucket_outside(op: Any, b1: Any, b2: Any, count: int, *, nan: bool,
+                   infinite: bool) -> int | None:
+    """width_bucket's argument checks (both forms) and the buckets outside the range:
+    0 below it, ``count + 1`` above, None inside. ``nan``/``infinite``: whether any
+    argument is NaN / a bound is infinite."""
     if count <= 0:
         raise bucket_error("count must be greater than zero")
-    if math.isnan(op) or math.isnan(b1) or math.isnan(b2):
+    if nan:
         raise bucket_error("operand, lower bound, and upper bound cannot be NaN")
-    if math.isinf(b1) or math.isinf(b2):
+    if infinite:
         raise bucket_error("lower and upper bounds must be finite")
     if b1 == b2:
         raise bucket_error("lower bound cannot equal upper bound")
@@ -413,6 +418,15 @@ def f_width_bucket(op: float, b1: float, b2: float, count: int) -> int:
         if count == 2**31 - 1:
             raise errors.NumericValueOutOfRange("integer out of range")
         return count + 1
+    return None
+
+
+def f_width_bucket(op: float, b1: float, b2: float, count: int) -> int:
+    outside = bucket_outside(op, b1, b2, count,
+                             nan=math.isnan(op) or math.isnan(b1) or math.isnan(b2),
+                             infinite=math.isinf(b1) or math.isinf(b2))
+    if outside is not None:
+        return outside
     r = (float(count) * (op - b1) / (b2 - b1)) if b1 < b2 else \
         (float(count) * (b1 - op) / (b1 - b2))
     if not math.isfinite(r):

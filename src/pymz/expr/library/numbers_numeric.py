@@ -36,7 +36,7 @@ from decimal import (
 )
 
 from pymz import errors
-from pymz.expr.library.numbers_float import bucket_error, log_error, power_error
+from pymz.expr.library.numbers_float import bucket_outside, log_error, power_error
 from pymz.repr.types import NUMERIC_PRECISION
 
 MIN_SIG_DIGITS = 16  # NUMERIC_MIN_SIG_DIGITS
@@ -424,20 +424,11 @@ def n_lcm(x: Decimal, y: Decimal) -> Decimal:
 
 
 def n_width_bucket(op: Decimal, b1: Decimal, b2: Decimal, count: int) -> int:
-    if count <= 0:
-        raise bucket_error("count must be greater than zero")
-    if op.is_nan() or b1.is_nan() or b2.is_nan():
-        raise bucket_error("operand, lower bound, and upper bound cannot be NaN")
-    if b1.is_infinite() or b2.is_infinite():
-        raise bucket_error("lower and upper bounds must be finite")
-    if b1 == b2:
-        raise bucket_error("lower bound cannot equal upper bound")
-    if (op < b1) if b1 < b2 else (op > b1):
-        return 0
-    if (op >= b2) if b1 < b2 else (op <= b2):
-        if count == 2**31 - 1:
-            raise errors.NumericValueOutOfRange("integer out of range")
-        return count + 1
+    outside = bucket_outside(op, b1, b2, count,
+                             nan=op.is_nan() or b1.is_nan() or b2.is_nan(),
+                             infinite=b1.is_infinite() or b2.is_infinite())
+    if outside is not None:
+        return outside
     (o, lo, hi), _ = _scaled(op, b1, b2)
     num, den = (o - lo, hi - lo) if b1 < b2 else (lo - o, lo - hi)
     return num * count // den + 1

@@ -34,6 +34,7 @@ from sqlglot import exp
 
 from pymz import errors
 from pymz.expr.library import strings_patterns
+from pymz.expr.library.strings_patterns import int_arg, text_arg
 from pymz.expr.sigs import args_of, define, node
 from pymz.repr import ScalarType
 from pymz.repr.textfmt import value_out
@@ -53,16 +54,6 @@ PRINTABLE = {
 }
 
 
-def _s(a: Sequence[object], i: int) -> str:
-    v = a[i]
-    assert isinstance(v, str)
-    return v
-
-
-def _i(a: Sequence[object], i: int) -> int:
-    v = a[i]
-    assert isinstance(v, int)
-    return v
 
 
 def too_long() -> errors.PymzError:
@@ -220,19 +211,19 @@ define("format", "text, text... -> text", _format, propagates=False)
 
 
 def _left(a: Sequence[object], t: ScalarType) -> object:
-    s, n = _s(a, 0), _i(a, 1)
+    s, n = text_arg(a, 0), int_arg(a, 1)
     return s[:n] if n >= 0 else s[:max(len(s) + n, 0)]
 
 
 def _right(a: Sequence[object], t: ScalarType) -> object:
-    s, n = _s(a, 0), _i(a, 1)
+    s, n = text_arg(a, 0), int_arg(a, 1)
     return s[max(len(s) - n, 0):] if n >= 0 else s[min(-n, len(s)):]
 
 
 def _pad(left: bool) -> Impl:
     def run(a: Sequence[object], t: ScalarType) -> object:
-        s, n = _s(a, 0), max(_i(a, 1), 0)
-        fill = _s(a, 2) if len(a) > 2 else " "
+        s, n = text_arg(a, 0), max(int_arg(a, 1), 0)
+        fill = text_arg(a, 2) if len(a) > 2 else " "
         if n * 4 + 4 > MAX_ALLOC:
             raise too_long()
         if len(s) >= n or not fill:
@@ -244,7 +235,7 @@ def _pad(left: bool) -> Impl:
 
 
 def _repeat(a: Sequence[object], t: ScalarType) -> object:
-    s, n = _s(a, 0), _i(a, 1)
+    s, n = text_arg(a, 0), int_arg(a, 1)
     if n <= 0:
         return ""
     if n * len(s.encode()) + 4 > MAX_ALLOC:
@@ -253,7 +244,7 @@ def _repeat(a: Sequence[object], t: ScalarType) -> object:
 
 
 def _split_part(a: Sequence[object], t: ScalarType) -> object:
-    s, sep, n = _s(a, 0), _s(a, 1), _i(a, 2)
+    s, sep, n = text_arg(a, 0), text_arg(a, 1), int_arg(a, 2)
     if n == 0:
         raise errors.InvalidParameterValue("field position must not be zero")
     if not s:
@@ -277,8 +268,8 @@ def _substring(s: str, start: int, length: int | None) -> str:
 
 
 def _overlay(a: Sequence[object], t: ScalarType) -> object:
-    s, p, start = _s(a, 0), _s(a, 1), _i(a, 2)
-    count = _i(a, 3) if len(a) > 3 else len(p)
+    s, p, start = text_arg(a, 0), text_arg(a, 1), int_arg(a, 2)
+    count = int_arg(a, 3) if len(a) > 3 else len(p)
     after = start + count
     if not -(2**31) <= after < 2**31:
         raise errors.NumericValueOutOfRange("integer out of range")
@@ -292,10 +283,10 @@ define("lpad", "text, int4, text -> text", "lpad")
 define("rpad", "text, int4 -> text", _pad(False))
 define("rpad", "text, int4, text -> text", "rpad")
 define("repeat", "text, int4 -> text", _repeat)
-define("reverse", "text -> text", lambda a, t: _s(a, 0)[::-1])
+define("reverse", "text -> text", lambda a, t: text_arg(a, 0)[::-1])
 define("split_part", "text, text, int4 -> text", _split_part)
-define("strpos", "text, text -> int4", lambda a, t: _s(a, 0).find(_s(a, 1)) + 1)
-define("starts_with", "text, text -> bool", lambda a, t: _s(a, 0).startswith(_s(a, 1)))
+define("strpos", "text, text -> int4", lambda a, t: text_arg(a, 0).find(text_arg(a, 1)) + 1)
+define("starts_with", "text, text -> bool", lambda a, t: text_arg(a, 0).startswith(text_arg(a, 1)))
 define("overlay", "text, text, int4 -> text", _overlay)
 define("overlay", "text, text, int4, int4 -> text", "overlay")
 
@@ -310,14 +301,14 @@ def _one(c: str, upper: bool) -> str:
 
 def _initcap(a: Sequence[object], t: ScalarType) -> object:
     out, word = [], False
-    for c in _s(a, 0):
+    for c in text_arg(a, 0):
         out.append(_one(c, not word))
         word = c.isalnum()
     return "".join(out)
 
 
 def _translate(a: Sequence[object], t: ScalarType) -> object:
-    s, src, dst = _s(a, 0), _s(a, 1), _s(a, 2)
+    s, src, dst = text_arg(a, 0), text_arg(a, 1), text_arg(a, 2)
     table: dict[str, str] = {}
     for k, c in enumerate(src):
         table.setdefault(c, dst[k] if k < len(dst) else "")
@@ -325,7 +316,7 @@ def _translate(a: Sequence[object], t: ScalarType) -> object:
 
 
 def _chr(a: Sequence[object], t: ScalarType) -> object:
-    n = _i(a, 0)
+    n = int_arg(a, 0)
     if n < 0:
         raise errors.InvalidParameterValue("character number must be positive")
     if n == 0:
@@ -345,7 +336,7 @@ def _bytes(v: object) -> bytes:
 
 define("initcap", "text -> text", _initcap)
 define("translate", "text, text, text -> text", _translate)
-define("ascii", "text -> int4", lambda a, t: ord(_s(a, 0)[0]) if _s(a, 0) else 0)
+define("ascii", "text -> int4", lambda a, t: ord(text_arg(a, 0)[0]) if text_arg(a, 0) else 0)
 define("chr", "int4 -> text", _chr)
 define("md5", "text -> text", lambda a, t: hashlib.md5(_bytes(a[0])).hexdigest())
 define("md5", "bytea -> text", "md5")
@@ -353,8 +344,8 @@ define("octet_length", "text -> int4", lambda a, t: len(_bytes(a[0])))
 define("octet_length", "bytea -> int4", "octet_length")
 define("bit_length", "text -> int4", lambda a, t: 8 * len(_bytes(a[0])))
 define("bit_length", "bytea -> int4", "bit_length")
-define("to_hex", "int4 -> text", lambda a, t: format(_i(a, 0) & 0xFFFFFFFF, "x"))
-define("to_hex", "int8 -> text", lambda a, t: format(_i(a, 0) & 0xFFFFFFFFFFFFFFFF, "x"),
+define("to_hex", "int4 -> text", lambda a, t: format(int_arg(a, 0) & 0xFFFFFFFF, "x"))
+define("to_hex", "int8 -> text", lambda a, t: format(int_arg(a, 0) & 0xFFFFFFFFFFFFFFFF, "x"),
        key="to_hex8")
 
 
@@ -390,7 +381,7 @@ def quote_literal(s: str) -> str:
     return f"E'{body}'" if "\\" in s else f"'{body}'"
 
 
-define("quote_ident", "text -> text", lambda a, t: quote_ident(_s(a, 0)))
+define("quote_ident", "text -> text", lambda a, t: quote_ident(text_arg(a, 0)))
 
 
 def _quote_overloads(name: str, t: ScalarType, array: bool) -> None:

@@ -32,13 +32,13 @@ from pymz.expr.sigs import args_of, define, node
 from pymz.repr import ScalarType
 
 
-def _s(a: Sequence[object], i: int) -> str:
+def text_arg(a: Sequence[object], i: int) -> str:
     v = a[i]
     assert isinstance(v, str)
     return v
 
 
-def _i(a: Sequence[object], i: int) -> int:
+def int_arg(a: Sequence[object], i: int) -> int:
     v = a[i]
     assert isinstance(v, int)
     return v
@@ -57,13 +57,13 @@ def _regex(pattern: str, flags: str = "", func: str | None = None) -> tuple[Rege
 
 
 def _like(a: Sequence[object], t: ScalarType) -> object:
-    rx, _ = _regex(_s(a, 1), _s(a, 2) if len(a) > 2 else "", "regexp_like")
-    return rx.pattern.search(_s(a, 0)) is not None
+    rx, _ = _regex(text_arg(a, 1), text_arg(a, 2) if len(a) > 2 else "", "regexp_like")
+    return rx.pattern.search(text_arg(a, 0)) is not None
 
 
 def _match(a: Sequence[object], t: ScalarType) -> object:
-    rx, _ = _regex(_s(a, 1), _s(a, 2) if len(a) > 2 else "", "regexp_match")
-    s = _s(a, 0)
+    rx, _ = _regex(text_arg(a, 1), text_arg(a, 2) if len(a) > 2 else "", "regexp_match")
+    s = text_arg(a, 0)
     m = search(rx, s)
     if m is None:
         return None
@@ -128,7 +128,7 @@ def _replace(s: str, rx: Regex, repl: str, start: int, n: int) -> str:
 
 
 def _regexp_replace(a: Sequence[object], t: ScalarType) -> object:
-    s, pattern, repl = _s(a, 0), _s(a, 1), _s(a, 2)
+    s, pattern, repl = text_arg(a, 0), text_arg(a, 1), text_arg(a, 2)
     rest = list(a[3:])
     flags = rest.pop() if rest and isinstance(rest[-1], str) else ""
     assert isinstance(flags, str)
@@ -136,21 +136,21 @@ def _regexp_replace(a: Sequence[object], t: ScalarType) -> object:
     start = 1
     n = 0 if glob else 1
     if rest:
-        start = _i(rest, 0)
+        start = int_arg(rest, 0)
         if start <= 0:
             raise _bad_param("start", start)
         if len(rest) > 1:
-            n = _i(rest, 1)
+            n = int_arg(rest, 1)
             if n < 0:
                 raise _bad_param("n", n)
     return _replace(s, rx, repl, start - 1, n)
 
 
 def _start_n(a: Sequence[object], k: int) -> tuple[int, int]:
-    start = _i(a, k) if len(a) > k else 1
+    start = int_arg(a, k) if len(a) > k else 1
     if start <= 0:
         raise _bad_param("start", start)
-    n = _i(a, k + 1) if len(a) > k + 1 else 1
+    n = int_arg(a, k + 1) if len(a) > k + 1 else 1
     if n <= 0:
         raise _bad_param("n", n)
     return start, n
@@ -164,15 +164,15 @@ def _nth(rx: Regex, s: str, start: int, n: int) -> re.Match[str] | None:
 
 
 def _count(a: Sequence[object], t: ScalarType) -> object:
-    start = _i(a, 2) if len(a) > 2 else 1
+    start = int_arg(a, 2) if len(a) > 2 else 1
     if start <= 0:
         raise _bad_param("start", start)
-    rx, _ = _regex(_s(a, 1), _s(a, 3) if len(a) > 3 else "", "regexp_count")
-    return sum(1 for _ in matches(rx, _s(a, 0), start - 1))
+    rx, _ = _regex(text_arg(a, 1), text_arg(a, 3) if len(a) > 3 else "", "regexp_count")
+    return sum(1 for _ in matches(rx, text_arg(a, 0), start - 1))
 
 
 def _subexpr(a: Sequence[object], k: int) -> int:
-    sub = _i(a, k) if len(a) > k else 0
+    sub = int_arg(a, k) if len(a) > k else 0
     if sub < 0:
         raise _bad_param("subexpr", sub)
     return sub
@@ -180,15 +180,15 @@ def _subexpr(a: Sequence[object], k: int) -> int:
 
 def _instr(a: Sequence[object], t: ScalarType) -> object:
     start, n = _start_n(a, 2)
-    end_option = _i(a, 4) if len(a) > 4 else 0
+    end_option = int_arg(a, 4) if len(a) > 4 else 0
     if end_option not in (0, 1):
         raise _bad_param("endoption", end_option)
-    rx, _ = _regex(_s(a, 1), _s(a, 5) if len(a) > 5 else "", "regexp_instr")
+    rx, _ = _regex(text_arg(a, 1), text_arg(a, 5) if len(a) > 5 else "", "regexp_instr")
     sub = _subexpr(a, 6)
-    m = _nth(rx, _s(a, 0), start, n)
+    m = _nth(rx, text_arg(a, 0), start, n)
     if m is None or sub > rx.groups:
         return 0
-    m = captures(rx, _s(a, 0), m, [sub])
+    m = captures(rx, text_arg(a, 0), m, [sub])
     if m.start(sub) < 0:
         return 0
     return (m.end(sub) if end_option else m.start(sub)) + 1
@@ -196,17 +196,17 @@ def _instr(a: Sequence[object], t: ScalarType) -> object:
 
 def _substr(a: Sequence[object], t: ScalarType) -> object:
     start, n = _start_n(a, 2)
-    rx, _ = _regex(_s(a, 1), _s(a, 4) if len(a) > 4 else "", "regexp_substr")
+    rx, _ = _regex(text_arg(a, 1), text_arg(a, 4) if len(a) > 4 else "", "regexp_substr")
     sub = _subexpr(a, 5)
-    m = _nth(rx, _s(a, 0), start, n)
+    m = _nth(rx, text_arg(a, 0), start, n)
     if m is None or sub > rx.groups:
         return None
-    return captures(rx, _s(a, 0), m, [sub]).group(sub)
+    return captures(rx, text_arg(a, 0), m, [sub]).group(sub)
 
 
 def _split(a: Sequence[object], t: ScalarType) -> object:
-    s = _s(a, 0)
-    rx, _ = _regex(_s(a, 1), _s(a, 2) if len(a) > 2 else "", "regexp_split_to_array")
+    s = text_arg(a, 0)
+    rx, _ = _regex(text_arg(a, 1), text_arg(a, 2) if len(a) > 2 else "", "regexp_split_to_array")
     out: list[str] = []
     last = 0
     prev_end = 0
@@ -271,9 +271,9 @@ def similar_to_are(pattern: str, escape: str | None) -> str:
 
 
 def _similar(a: Sequence[object], t: ScalarType) -> object:
-    escape = _s(a, 2) if len(a) > 2 else None
-    rx = compile_are(similar_to_are(_s(a, 1), escape), Options())
-    return rx.pattern.search(_s(a, 0)) is not None
+    escape = text_arg(a, 2) if len(a) > 2 else None
+    rx = compile_are(similar_to_are(text_arg(a, 1), escape), Options())
+    return rx.pattern.search(text_arg(a, 0)) is not None
 
 
 # --- registration ---------------------------------------------------------------------------
