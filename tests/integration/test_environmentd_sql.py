@@ -213,3 +213,19 @@ def test_cancel_running_query(environmentd: Environmentd) -> None:
         finally:
             timer.cancel()
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_long_one_shot_queries_stop(environmentd: Environmentd) -> None:
+    """A one-shot query that generates many rows runs on the cluster, where a statement
+    timeout stops it; one call may return at most 10 million rows (54000, not an
+    out-of-memory kill), and the server keeps serving."""
+    with environmentd.connect() as conn:
+        conn.execute("SET statement_timeout = '1s'")
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT count(*) FROM generate_series(1, 9000000)")
+        conn.execute("SET statement_timeout = 0")
+        with pytest.raises(psycopg.Error) as e:
+            conn.execute("SELECT count(*) FROM generate_series(1, 100000000)")
+        assert e.value.sqlstate == "54000"
+        assert conn.execute("SELECT count(*) FROM generate_series(1, 1000)").fetchone() == (
+            1000,)

@@ -34,6 +34,7 @@ from pymz.compute_client.errors_shard import errors_shard_id
 from pymz.compute_client.peek_plan import ShardImport, SnapshotQueryPlan
 from pymz.errors import FeatureNotSupported, PymzError, QueryCanceled, UndefinedObject
 from pymz.expr import serde
+from pymz.expr.relation import children
 from pymz.repr import Column, ScalarType
 from pymz.sqlexec import (
     DatabaseEntry,
@@ -97,6 +98,12 @@ def _parameter_count(sql: str) -> int:
     numbers = [int(str(p.this.this)) for p in tree.find_all(exp.Parameter)
                if isinstance(p.this, exp.Literal) and str(p.this.this).isdigit()]
     return max(numbers, default=0)
+
+
+def _generates_rows(e: expr.RelationExpr) -> bool:
+    """Whether a plan holds a table function (``generate_series(1, 10^9)`` is a few
+    characters): such plans run where a cancel can stop them."""
+    return isinstance(e, expr.FlatMap) or any(_generates_rows(c) for c in children(e))
 
 
 def _parse_duration_s(text: str) -> float | None:
@@ -292,6 +299,10 @@ class QueryRunner:
         self._count_peek(imports, every_from_index=len(from_index) == len(reads))
         return QueryRows(shape.columns, rows)
 
+    def _has_replicas(self, session: Session) -> bool:
+        cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
+        return cluster is not None and bool(self._catalog.replicas_of(cluster.id))
+
     def _serving(self, session: Session) -> Cluster:
         """The session's cluster, which must have a replica to answer peeks."""
         cluster = self._catalog.cluster_by_name(session.vars.get("cluster"))
@@ -331,8 +342,11 @@ class QueryRunner:
 
     async def _run_one_shot(self, session: Session, sql: str,
                             params: Sequence[object | None], one: OneShot) -> QueryRows:
-        """Run a plan of the dataflow engine: here when it reads nothing, else as a peek."""
-        if not one.reads:
+        """Run a plan of the dataflow engine: here when it reads nothing (and produces a
+        bounded result: no table function), else as a peek, which a cancel or a statement
+        timeout stops."""
+        if not one.reads and (not _generates_rows(one.planned.expr)
+                              or not self._has_replicas(session)):
             self._count("local")
             mz_now = await asyncio.to_thread(self._oracle.read_ts) if "mz_now" in sql.lower() \
                 else None

@@ -93,6 +93,10 @@ def known(func: str) -> bool:
     return func.removeprefix(OUTER) in TABLE_FUNCS
 
 
+# The most rows one call may return (PostgreSQL has no limit; pymz holds them in memory).
+MAX_ROWS_PER_CALL = 10_000_000
+
+
 def expand(func: str, args: Sequence[object], width: int) -> Iterator[Row]:
     """The rows of ``func`` for argument values ``args``; ``width`` is the number of output
     columns (one more than the function's own: append the ordinality)."""
@@ -102,6 +106,11 @@ def expand(func: str, args: Sequence[object], width: int) -> Iterator[Row]:
     empty = True
     if not (f.strict and any(a is None for a in args)):
         for i, row in enumerate(f.rows(args), 1):
+            if i > MAX_ROWS_PER_CALL:
+                # The engines materialise a call's rows: refuse, rather than exhaust memory.
+                raise errors.PymzError(
+                    f"{func.removeprefix(OUTER)} would return more than {MAX_ROWS_PER_CALL:,} "
+                    "rows", sqlstate="54000")
             empty = False
             yield (*row, i) if len(row) < width else row
     if empty and func.startswith(OUTER):
