@@ -128,6 +128,8 @@ def test_cluster_ddl_forms(environmentd: Environmentd) -> None:
         ("SET no_such_variable = 1", "42704", ""),
         ("SELECT 1/0", "22012", ""),
         ("CREATE SOURCE s FROM LOAD GENERATOR COUNTER", "0A000", ""),
+        # Nested beyond what the planner's stack holds: the statement's error (54001).
+        ("SELECT " + "(" * 3000 + "1" + ")" * 3000, "54001", "stack depth limit exceeded"),
     ],
 )
 def test_errors_have_sqlstates(environmentd: Environmentd, query: str, sqlstate: str,

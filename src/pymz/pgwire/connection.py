@@ -638,5 +638,10 @@ def _adapter_result(task: asyncio.Future[ExecuteResult]) -> ExecuteResult:
 def _internal(e: Exception) -> PymzError:
     if isinstance(e, PymzError):
         return e
+    if isinstance(e, RecursionError):
+        # A deeply nested statement exhausted the planner's (Python's) stack; as in
+        # PostgreSQL, an error of the statement, not of the server.
+        return PymzError("stack depth limit exceeded", sqlstate="54001",
+                         hint="The statement is nested too deeply; simplify it.")
     log.error("internal error while serving a query", exc_info=e)
     return InternalError(f"internal error: {e}")
