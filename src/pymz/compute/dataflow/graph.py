@@ -57,6 +57,9 @@ class Operator:
         # was given updates or a frontier. Operators start scheduled; an unscheduled one is
         # skipped, so an idle dataflow costs nothing per step.
         self.scheduled = True
+        # An empty batch of this arity, what take() returns for an empty queue (shared:
+        # batches are never mutated).
+        self.nothing = Batch.empty(arity)
         for port, inp in enumerate(self.inputs):
             if inp.df is not df:
                 raise InternalError("operators of different dataflows cannot be connected")
@@ -72,14 +75,6 @@ class Operator:
             return self.inputs[port].nothing
         self.queues[port] = []
         return concat(q, self.inputs[port].arity)
-
-    @property
-    def nothing(self) -> Batch:
-        """An empty batch of this operator's arity (shared: batches are never mutated)."""
-        empty = self.__dict__.get("_nothing")
-        if empty is None:
-            empty = self.__dict__["_nothing"] = Batch.empty(self.arity)
-        return empty
 
     def emit(self, batch: Batch) -> None:
         if len(batch):

@@ -104,27 +104,25 @@ def justify_hours(iv: Interval) -> Interval:
     months, days, t = iv.months, iv.days, iv.microseconds
     whole = ctrunc(t, USECS_PER_DAY)
     t -= whole * USECS_PER_DAY
-    days += whole
-    if days > 0 and t < 0:
-        t += USECS_PER_DAY
-        days -= 1
-    elif days < 0 and t > 0:
-        t -= USECS_PER_DAY
-        days += 1
+    days, t = _borrow(days + whole, t, USECS_PER_DAY)
     return check_interval(months, days, t)
+
+
+def _borrow(big: int, small: int, unit: int) -> tuple[int, int]:
+    """Give ``small`` the sign of ``big`` by moving one ``unit`` between them (PostgreSQL's
+    justify step: ``1 day -1 hour`` becomes ``23:00:00``)."""
+    if big > 0 and small < 0:
+        return big - 1, small + unit
+    if big < 0 and small > 0:
+        return big + 1, small - unit
+    return big, small
 
 
 def justify_days(iv: Interval) -> Interval:
     months, days = iv.months, iv.days
     whole = ctrunc(days, 30)
     days -= whole * 30
-    months += whole
-    if months > 0 and days < 0:
-        days += 30
-        months -= 1
-    elif months < 0 and days > 0:
-        days -= 30
-        months += 1
+    months, days = _borrow(months + whole, days, 30)
     return check_interval(months, days, iv.microseconds)
 
 
@@ -146,12 +144,7 @@ def justify_interval(iv: Interval) -> Interval:
     elif months < 0 and (days > 0 or (days == 0 and t > 0)):
         days -= 30
         months += 1
-    if days > 0 and t < 0:
-        t += USECS_PER_DAY
-        days -= 1
-    elif days < 0 and t > 0:
-        t -= USECS_PER_DAY
-        days += 1
+    days, t = _borrow(days, t, USECS_PER_DAY)
     return check_interval(months, days, t)
 
 
